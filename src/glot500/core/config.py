@@ -1,0 +1,61 @@
+"""Typed configuration: pydantic models with ``extra="forbid"``, loaded from YAML with every error at once."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, TypeVar
+
+import yaml
+from pydantic import BaseModel, ConfigDict, ValidationError
+
+from glot500.core.errors import ConfigError
+
+ConfigT = TypeVar("ConfigT", bound="StrictModel")
+
+
+class StrictModel(BaseModel):
+    """Base for all configs: unknown keys are errors, so a typo never silently falls back to a default."""
+
+    model_config = ConfigDict(extra="forbid", validate_assignment=True)
+
+
+def format_validation_error(error: ValidationError, source: str) -> str:
+    """One line per problem, each naming the dotted key, e.g. ``train.lr: Input should be a valid number``."""
+    lines = [f"invalid config {source}:"]
+    for problem in error.errors():
+        key = ".".join(str(part) for part in problem["loc"]) or "<root>"
+        lines.append(f"  {key}: {problem['msg']}")
+    return "\n".join(lines)
+
+
+def validate_config(model: type[ConfigT], data: dict[str, Any], source: str = "") -> ConfigT:
+    """Validate ``data`` against ``model``; raise :class:`ConfigError` listing all problems together."""
+    try:
+        return model.model_validate(data)
+    except ValidationError as error:
+        raise ConfigError(format_validation_error(error, source or model.__name__)) from None
+
+
+def load_yaml(path: str | Path) -> dict[str, Any]:
+    """Read a YAML mapping; a missing file or a non-mapping document is a :class:`ConfigError`."""
+    path = Path(path)
+    if not path.is_file():
+        raise ConfigError(f"config file not found: {path}")
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as error:
+        raise ConfigError(f"config file {path} is not valid YAML: {error}") from None
+    if data is None:
+        return {}
+    if not isinstance(data, dict):
+        raise ConfigError(f"config file {path} must contain a mapping at the top level, not {type(data).__name__}")
+    return data
+
+
+def load_config(model: type[ConfigT], path: str | Path, overrides: dict[str, Any] | None = None) -> ConfigT:
+    """Load a YAML file into ``model``; ``overrides`` (e.g. from CLI flags, ``None`` values ignored) win."""
+    data = load_yaml(path)
+    for key, value in (overrides or {}).items():
+        if value is not None:
+            data[key] = value
+    return validate_config(model, data, str(path))

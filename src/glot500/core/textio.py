@@ -1,0 +1,50 @@
+"""Open text files whatever their compression (.gz, .xz, .bz2, .zst), as datatrove and our readers expect."""
+
+from __future__ import annotations
+
+import bz2
+import gzip
+import io
+import lzma
+from collections.abc import Iterator
+from pathlib import Path
+from typing import IO
+
+COMPRESSED_SUFFIXES = (".gz", ".xz", ".bz2", ".zst")
+TEXT_SUFFIXES = (".txt",)
+
+
+def strip_compression(name: str) -> str:
+    """``deu_Latn.txt.xz`` -> ``deu_Latn.txt``."""
+    for suffix in COMPRESSED_SUFFIXES:
+        if name.endswith(suffix):
+            return name[: -len(suffix)]
+    return name
+
+
+def open_binary(path: str | Path) -> IO[bytes]:
+    """A binary stream over the decompressed bytes of ``path``."""
+    name = str(path)
+    if name.endswith(".gz"):
+        return gzip.open(name, "rb")
+    if name.endswith(".xz"):
+        return lzma.open(name, "rb")
+    if name.endswith(".bz2"):
+        return bz2.open(name, "rb")
+    if name.endswith(".zst"):
+        import zstandard
+
+        return zstandard.ZstdDecompressor().stream_reader(open(name, "rb"), closefd=True)
+    return open(name, "rb")
+
+
+def open_text(path: str | Path, errors: str = "strict") -> IO[str]:
+    """A UTF-8 text stream over ``path`` (decompressed); ``errors`` as in :func:`open`."""
+    return io.TextIOWrapper(open_binary(path), encoding="utf-8", errors=errors, newline="")
+
+
+def iter_lines(path: str | Path, errors: str = "strict") -> Iterator[str]:
+    """Lines of ``path`` without their line endings."""
+    with open_text(path, errors=errors) as handle:
+        for line in handle:
+            yield line.rstrip("\r\n")

@@ -1,0 +1,107 @@
+"""Read a corpus the way downstream stages (vocab, train, report) see it: ``{label: [files]}`` and texts.
+
+Two layouts are accepted:
+
+* a built corpus (``glot500 corpus build`` output): ``DIR/data/<label>/*.parquet`` with a ``text`` column;
+* a folder of plain-text files, one chunk per line: ``DIR/<label>.txt`` (also ``.gz``, ``.xz``, ``.bz2``,
+  ``.zst``), or a single such file. This is how raw corpora such as the eBible dump are passed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+from glot500.core.errors import InputError, LanguageCodeError
+from glot500.core.textio import COMPRESSED_SUFFIXES, iter_lines, strip_compression
+from glot500.languages import LangScript
+
+
+def discover_languages(path: str | Path) -> dict[str, list[Path]]:
+    """Map each language-script label found under ``path`` to its files (sorted, deterministic).
+
+    Raises:
+        InputError: ``path`` does not exist or holds no corpus files.
+    """
+    path = Path(path)
+    if not path.exists():
+        raise InputError(f"corpus not found: {path}")
+    if path.is_file():
+        return {_label_of_text_file(path): [path]}
+    data_dir = path / "data"
+    found: dict[str, list[Path]] = {}
+    if data_dir.is_dir():
+        for lang_dir in sorted(p for p in data_dir.iterdir() if p.is_dir()):
+            files = sorted(lang_dir.glob("*.parquet"))
+            if files:
+                found[str(LangScript.parse(lang_dir.name))] = files
+    else:
+        for file in sorted(path.iterdir()):
+            if file.is_file() and _is_text_file(file):
+                found.setdefault(_label_of_text_file(file), []).append(file)
+    if not found:
+        raise InputError(f"{path}: no corpus files (expected data/<label>/*.parquet or <label>.txt[.xz|.gz|.zst])")
+    return found
+
+
+def iter_texts(files: list[Path], limit: int | None = None) -> Iterator[str]:
+    """Non-empty chunks of the given corpus files, in file order (``limit`` stops early)."""
+    count = 0
+    for file in files:
+        for text in _iter_file(file):
+            if not text.strip():
+                continue
+            yield text
+            count += 1
+            if limit is not None and count >= limit:
+                return
+
+
+def read_language(path: str | Path, label: str, limit: int | None = None) -> list[str]:
+    """All (or the first ``limit``) chunks of one language-script of a corpus."""
+    files = discover_languages(path).get(label)
+    if files is None:
+        raise InputError(f"{path}: no data for language-script {label!r}")
+    return list(iter_texts(files, limit))
+
+
+def count_chunks(path: str | Path) -> dict[str, int]:
+    """Non-empty chunks per label (parquet row counts come from metadata, without reading text)."""
+    counts: dict[str, int] = {}
+    for label, files in discover_languages(path).items():
+        counts[label] = sum(_count_file(file) for file in files)
+    return counts
+
+
+def _iter_file(file: Path) -> Iterator[str]:
+    if file.suffix == ".parquet":
+        import pyarrow.parquet as pq
+
+        parquet = pq.ParquetFile(file)
+        for batch in parquet.iter_batches(columns=["text"], batch_size=4096):
+            yield from (text for text in batch.column(0).to_pylist() if text is not None)
+    else:
+        yield from iter_lines(file, errors="replace")
+
+
+def _count_file(file: Path) -> int:
+    if file.suffix == ".parquet":
+        import pyarrow.parquet as pq
+
+        return pq.ParquetFile(file).metadata.num_rows
+    return sum(1 for line in iter_lines(file, errors="replace") if line.strip())
+
+
+def _is_text_file(file: Path) -> bool:
+    return strip_compression(file.name).endswith(".txt") and (
+        file.suffix == ".txt" or file.suffix in COMPRESSED_SUFFIXES
+    )
+
+
+def _label_of_text_file(file: Path) -> str:
+    stem = strip_compression(file.name)
+    stem = stem[: -len(".txt")] if stem.endswith(".txt") else stem
+    try:
+        return str(LangScript.parse(stem))
+    except LanguageCodeError as error:
+        raise InputError(f"{file}: the file name must be a language-script label such as deu_Latn.txt ({error})") from None
