@@ -1,0 +1,1 @@
+"""Vocabulary: train SentencePiece on a sampled corpus, merge it into a base tokenizer, report fertility."""

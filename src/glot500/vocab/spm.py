@@ -1,0 +1,83 @@
+"""SentencePiece training and conversion into a Hugging Face (XLM-R style) tokenizer folder.
+
+Id conventions: our SentencePiece models use ``unk=0, bos=1, eos=2`` and no pad piece, exactly like XLM-R's
+``sentencepiece.bpe.model`` (transformers 5 needs them). The HF tokenizer applies fairseq's offset:
+``<s>=0, <pad>=1, </s>=2, <unk>=3``, SentencePiece id ``k >= 3`` becomes ``k + 1``, and ``<mask>`` is last.
+"""
+
+from __future__ import annotations
+
+import logging
+import shutil
+import tempfile
+from collections.abc import Iterable
+from pathlib import Path
+
+logger = logging.getLogger(__name__)
+
+SPM_FILE_NAME = "sentencepiece.bpe.model"  # XLM-R's name, although the model is unigram
+
+
+def train_spm(
+    texts: Iterable[str] | str | Path,
+    out_prefix: str | Path,
+    vocab_size: int,
+    model_type: str = "unigram",
+    character_coverage: float = 1.0,
+    byte_fallback: bool = False,
+    num_threads: int = 2,
+    input_sentence_size: int = 0,
+    seed_sentencepiece_size: int = 1_000_000,
+    hard_vocab_limit: bool = False,
+) -> Path:
+    """Train a SentencePiece model with XLM-R's special-id layout; returns ``<out_prefix>.model``.
+
+    Args:
+        texts: chunks, or the path of a one-chunk-per-line file.
+        hard_vocab_limit: ``False`` lets a tiny corpus yield fewer pieces than ``vocab_size`` (else an error).
+    """
+    import sentencepiece as spm
+
+    out_prefix = Path(out_prefix)
+    out_prefix.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory() as tmp:
+        if isinstance(texts, str | Path):
+            input_path = Path(texts)
+        else:
+            input_path = Path(tmp) / "input.txt"
+            with open(input_path, "w", encoding="utf-8") as handle:
+                for text in texts:
+                    handle.write(text.replace("\n", " ") + "\n")
+        spm.SentencePieceTrainer.train(
+            input=str(input_path),
+            model_prefix=str(out_prefix),
+            vocab_size=vocab_size,
+            model_type=model_type,
+            character_coverage=character_coverage,
+            byte_fallback=byte_fallback,
+            num_threads=num_threads,
+            input_sentence_size=input_sentence_size,
+            shuffle_input_sentence=True,
+            seed_sentencepiece_size=seed_sentencepiece_size,
+            hard_vocab_limit=hard_vocab_limit,
+            unk_id=0,
+            bos_id=1,
+            eos_id=2,
+            pad_id=-1,
+            minloglevel=2,
+        )
+    return out_prefix.with_suffix(".model")
+
+
+def spm_to_hf_tokenizer(spm_model: str | Path, out_dir: str | Path, model_max_length: int = 512) -> Path:
+    """Write an HF tokenizer folder (``AutoTokenizer``-loadable, fast) from a SentencePiece model."""
+    from transformers import XLMRobertaTokenizer
+
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory() as tmp:
+        shutil.copy(spm_model, Path(tmp) / SPM_FILE_NAME)
+        tokenizer = XLMRobertaTokenizer.from_pretrained(tmp, model_max_length=model_max_length)
+    tokenizer.save_pretrained(out_dir)
+    shutil.copy(spm_model, out_dir / SPM_FILE_NAME)
+    return out_dir
