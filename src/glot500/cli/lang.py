@@ -53,5 +53,7 @@ def detect(text: str = typer.Argument(..., help="Text to inspect.")) -> None:
     """Print the main script of a text (ISO 15924) and each script's share."""
     from glot500.languages import detect_script, script_shares
 
-    shares = ", ".join(f"{script} {share:.2f}" for script, share in sorted(script_shares(text).items(), key=lambda kv: -kv[1]))
+    shares = ", ".join(
+        f"{script} {share:.2f}" for script, share in sorted(script_shares(text).items(), key=lambda kv: -kv[1])
+    )
     typer.echo(f"{detect_script(text)}\t{shares}")

@@ -13,7 +13,14 @@ from typing import Any
 
 MANIFEST_NAME = "manifest.json"
 _TRACKED_LIBRARIES = (
-    "glot500", "torch", "transformers", "tokenizers", "sentencepiece", "datatrove", "datasets", "numpy",
+    "glot500",
+    "torch",
+    "transformers",
+    "tokenizers",
+    "sentencepiece",
+    "datatrove",
+    "datasets",
+    "numpy",
 )
 
 

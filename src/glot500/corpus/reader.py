@@ -104,4 +104,6 @@ def _label_of_text_file(file: Path) -> str:
     try:
         return str(LangScript.parse(stem))
     except LanguageCodeError as error:
-        raise InputError(f"{file}: the file name must be a language-script label such as deu_Latn.txt ({error})") from None
+        raise InputError(
+            f"{file}: the file name must be a language-script label such as deu_Latn.txt ({error})"
+        ) from None

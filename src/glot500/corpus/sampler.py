@@ -29,9 +29,7 @@ import numpy as np
 from glot500.core.errors import InputError
 
 
-def sampling_probabilities(
-    counts: Mapping[str, int], alpha: float = 0.3, head_weight: float = 1.0
-) -> dict[str, float]:
+def sampling_probabilities(counts: Mapping[str, int], alpha: float = 0.3, head_weight: float = 1.0) -> dict[str, float]:
     """``{label: p_label}`` by the formula in the module docstring (languages with 0 chunks get 0)."""
     if not 0 < alpha <= 1:
         raise ValueError(f"alpha must be in (0, 1], got {alpha}")
@@ -103,7 +101,9 @@ def sample_corpus(
     counts = {label: len(chunks) for label, chunks in texts.items()}
     quota = allocate(sampling_probabilities(counts, alpha, head_weight), total)
     rng = np.random.default_rng(seed)
-    return {label: [texts[label][i] for i in sample_indices(counts[label], quota[label], rng)] for label in sorted(texts)}
+    return {
+        label: [texts[label][i] for i in sample_indices(counts[label], quota[label], rng)] for label in sorted(texts)
+    }
 
 
 def write_sample(sample: Mapping[str, list[str]], output: str | Path, shuffle_seed: int | None = 0) -> Path:

@@ -109,7 +109,9 @@ def likely_script(lang: str) -> str:
 
 def _require_iso639_3(lang: str, original: str) -> None:
     if to_iso639_3(lang) != lang:
-        raise LanguageCodeError(f"{original!r}: {lang!r} is not an ISO 639-3 code (did you mean {to_iso639_3(lang)!r}?)")
+        raise LanguageCodeError(
+            f"{original!r}: {lang!r} is not an ISO 639-3 code (did you mean {to_iso639_3(lang)!r}?)"
+        )
 
 
 @lru_cache(maxsize=1)

