@@ -1,0 +1,103 @@
+"""Text classification (Taxi1500, SIB-200): fine-tune on English train, select on English dev, zero-shot test.
+
+Macro-F1 is computed over a language's WHOLE test set with scikit-learn (Glot500's script averaged it per
+batch, which is not macro-F1); accuracy rows carry per-sentence hits for bootstrapping.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from glot500.core.results import ResultRow
+from glot500.evaluate.base import RowMaker, TaskData, load_languages, score_each_language
+from glot500.evaluate.config import EvalConfig
+from glot500.evaluate.data import LanguageDataError, read_labels, read_tsv
+from glot500.evaluate.encoder import Encoder
+from glot500.evaluate.finetune import Feature, fine_tune, predict_logits
+
+
+@dataclass
+class LabelledTexts:
+    texts: list[str]
+    labels: list[str]
+
+
+def classification_scores(gold: list[str], predicted: list[str]) -> dict[str, float]:
+    """Macro-F1 (scikit-learn, over the labels present in gold or predictions) and accuracy."""
+    from sklearn.metrics import accuracy_score, f1_score
+
+    return {
+        "macro_f1": float(f1_score(gold, predicted, average="macro", zero_division=0)),
+        "accuracy": float(accuracy_score(gold, predicted)),
+    }
+
+
+class ClassificationTask:
+    task_type = "classification"
+    metrics = ("macro_f1", "accuracy")
+    higher_is_better = True
+
+    def __init__(self, config: EvalConfig | None = None) -> None:
+        self.config = config or EvalConfig()
+
+    def load(self, folder: Path) -> TaskData:
+        folder = Path(folder)
+        labels = read_labels(folder)
+
+        def read(lang_dir: Path, lang: str) -> LabelledTexts:
+            return LabelledTexts(*read_tsv(lang_dir / "test.tsv", labels))
+
+        data = load_languages(folder, read)
+        train_dir = folder / self.config.train_lang
+        try:
+            train = LabelledTexts(*read_tsv(train_dir / "train.tsv", labels))
+            dev = LabelledTexts(*read_tsv(train_dir / "dev.tsv", labels))
+        except LanguageDataError as error:
+            data.extra["task_error"] = f"no usable {self.config.train_lang} training data: {error}"
+            return data
+        data.extra.update(train=train, dev=dev, labels=labels or sorted(set(train.labels)))
+        return data
+
+    def score(self, encoder: Encoder, data: TaskData) -> list[ResultRow]:
+        rows = RowMaker(self, encoder.name, data)
+        if data.extra.get("task_error"):
+            return score_each_language(self, encoder, data, self.config, lambda lang, _: [])
+        cfg = self.config.finetune("classification")
+        labels: list[str] = data.extra["labels"]
+        model, tokenizer = encoder.finetunable("sequence", len(labels))
+        device = str(next(model.parameters()).device)
+        label_id = {label: i for i, label in enumerate(labels)}
+
+        def encode(texts: LabelledTexts, limit: int | None) -> list[Feature]:
+            ids = tokenizer(texts.texts[:limit], truncation=True, max_length=cfg.max_length)["input_ids"]
+            return [Feature(i, label_id[y]) for i, y in zip(ids, texts.labels[:limit], strict=False)]
+
+        def predict(texts: LabelledTexts) -> list[str]:
+            logits = predict_logits(model, encode(texts, None), tokenizer.pad_token_id, device, cfg.eval_batch_size)
+            return [labels[int(np.argmax(row))] for row in logits]
+
+        dev = LabelledTexts(
+            data.extra["dev"].texts[: cfg.max_dev_examples], data.extra["dev"].labels[: cfg.max_dev_examples]
+        )
+        fine_tune(
+            model,
+            encode(data.extra["train"], cfg.max_train_examples),
+            lambda _: classification_scores(dev.labels, predict(dev))["macro_f1"],
+            cfg,
+            tokenizer.pad_token_id,
+            device,
+        )
+
+        def score_one(lang: str, test: LabelledTexts) -> list[ResultRow]:
+            predicted = predict(test)
+            scores = classification_scores(test.labels, predicted)
+            hits = [float(p == g) for p, g in zip(predicted, test.labels, strict=True)]
+            return [
+                rows.value(lang, "macro_f1", scores["macro_f1"], len(hits)),
+                rows.value(lang, "accuracy", scores["accuracy"], len(hits), items=hits),
+            ]
+
+        return score_each_language(self, encoder, data, self.config, score_one)

@@ -1,0 +1,265 @@
+"""The encoder every task scores: a Protocol, and its implementation for any XLM-R-compatible HF model.
+
+Tasks talk to :class:`Encoder` only, so anything that embeds sentences at a layer, gives word vectors,
+scores masked tokens and hands out a fresh copy for fine-tuning plugs in. :class:`HFEncoder` does this for a
+Hugging Face model folder or hub name (safetensors only, never remote code); the name is never parsed.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from typing import Literal, Protocol, runtime_checkable
+
+import numpy as np
+
+from glot500.evaluate.batching import length_sorted_batches, pad_batch
+
+logger = logging.getLogger(__name__)
+
+HeadKind = Literal["sequence", "token"]
+
+
+@dataclass(frozen=True)
+class SentenceLikelihood:
+    """Pseudo-log-likelihood of one sentence: the sum of ``log P(token | rest)`` over its scored tokens."""
+
+    log_prob: float
+    tokens: int
+    chars: int
+
+
+@runtime_checkable
+class Encoder(Protocol):
+    """What the tasks need from a model."""
+
+    name: str
+
+    @property
+    def num_layers(self) -> int: ...
+
+    def embed(self, sentences: Sequence[str], layer: int, cache: bool = False) -> np.ndarray:
+        """Mean-pooled hidden states at ``layer``: ``(len(sentences), hidden)`` float32.
+
+        ``cache=True`` keeps the vectors for reuse (an English side shared by many language folders).
+        """
+        ...
+
+    def word_vectors(self, sentences: Sequence[Sequence[str]], layer: int, pooling: str) -> list[np.ndarray]:
+        """One ``(covered_words, hidden)`` array per pre-split sentence (first or mean subword per word)."""
+        ...
+
+    def pseudo_log_likelihoods(self, sentences: Sequence[str], batch_size: int) -> list[SentenceLikelihood]:
+        """Salazar et al. (2020) pseudo-log-likelihood of each sentence."""
+        ...
+
+    def finetunable(self, kind: HeadKind, num_labels: int):
+        """A fresh trainable copy (``torch.nn.Module``) with a new linear head, and its tokenizer."""
+        ...
+
+
+def resolve_device(device: str | None) -> str:
+    import torch
+
+    return device or ("cuda" if torch.cuda.is_available() else "cpu")
+
+
+class HFEncoder:
+    """An XLM-R-compatible Hugging Face model (folder or hub name) behind the :class:`Encoder` Protocol.
+
+    Inference runs in bf16 on CUDA, sentences are sorted by length into batches, only the layers up to the
+    requested one are run, and English sentence embeddings are cached per (layer, text), so an English side
+    shared by many language folders is embedded once per model.
+    """
+
+    def __init__(
+        self, name: str, device: str | None = None, batch_size: int = 128, max_length: int = 512, progress: bool = True
+    ) -> None:
+        import torch
+
+        from glot500.model.io import load_mlm
+
+        self.name = name
+        self.device = resolve_device(device)
+        self.batch_size = batch_size
+        self.progress = progress
+        self.dtype = torch.bfloat16 if self.device.startswith("cuda") else torch.float32
+        self.model, self.tokenizer = load_mlm(name, dtype=self.dtype)  # safetensors only, clear errors
+        self.config = self.model.config
+        self.model.to(self.device).eval()
+        model_limit = getattr(self.config, "max_position_embeddings", 514) - 2  # XLM-R offsets positions by 2
+        self.max_length = max(8, min(max_length, model_limit))
+        self._cache: dict[tuple[int, str], np.ndarray] = {}
+
+    @property
+    def num_layers(self) -> int:
+        return int(self.config.num_hidden_layers)
+
+    def clip_layer(self, layer: int) -> int:
+        if layer > self.num_layers:
+            logger.warning(
+                "%s has %d layers: using layer %d instead of %d", self.name, self.num_layers, self.num_layers, layer
+            )
+            return self.num_layers
+        return layer
+
+    # --- sentence embeddings -------------------------------------------------------------------------
+    def embed(self, sentences: Sequence[str], layer: int, cache: bool = False) -> np.ndarray:
+        layer = self.clip_layer(layer)
+        if not cache:
+            unique = list(dict.fromkeys(sentences))
+            vectors = self._embed_uncached(unique, layer) if unique else None
+            return self._lookup(sentences, dict(zip(unique, vectors, strict=True)) if unique else {})
+        missing = list(dict.fromkeys(text for text in sentences if (layer, text) not in self._cache))
+        if missing:
+            for text, vector in zip(missing, self._embed_uncached(missing, layer), strict=True):
+                self._cache[(layer, text)] = vector
+        return self._lookup(sentences, {text: self._cache[(layer, text)] for text in sentences})
+
+    def _lookup(self, sentences: Sequence[str], vectors: dict[str, np.ndarray]) -> np.ndarray:
+        if not sentences:
+            return np.zeros((0, int(self.config.hidden_size)), dtype=np.float32)
+        return np.stack([vectors[text] for text in sentences])
+
+    def _embed_uncached(self, sentences: list[str], layer: int) -> np.ndarray:
+        import torch
+
+        encoded = self.tokenizer(sentences, truncation=True, max_length=self.max_length)["input_ids"]
+        vectors = np.zeros((len(sentences), int(self.config.hidden_size)), dtype=np.float32)
+        batches = length_sorted_batches([len(ids) for ids in encoded], self.batch_size)
+        with torch.inference_mode(), self._up_to_layer(layer):
+            for batch in self._progress(batches, "embed"):
+                input_ids, mask = pad_batch([encoded[i] for i in batch], self.tokenizer.pad_token_id)
+                hidden = self._hidden(input_ids.to(self.device), mask.to(self.device), layer)  # (b, seq, h)
+                mask_f = mask.to(self.device).unsqueeze(-1).to(hidden.dtype)
+                pooled = (hidden * mask_f).sum(1) / mask_f.sum(1)  # mean over real tokens: (b, h)
+                vectors[batch] = pooled.float().cpu().numpy()
+        return vectors
+
+    # --- word vectors -------------------------------------------------------------------------------
+    def word_vectors(self, sentences: Sequence[Sequence[str]], layer: int, pooling: str = "first") -> list[np.ndarray]:
+        import torch
+
+        layer = self.clip_layer(layer)
+        if not sentences:
+            return []
+        encoded = self.tokenizer(
+            list(map(list, sentences)), is_split_into_words=True, truncation=True, max_length=self.max_length
+        )
+        results: list[np.ndarray] = [np.zeros((0, int(self.config.hidden_size)), np.float32)] * len(sentences)
+        batches = length_sorted_batches([len(ids) for ids in encoded["input_ids"]], self.batch_size)
+        with torch.inference_mode(), self._up_to_layer(layer):
+            for batch in self._progress(batches, "word vectors"):
+                input_ids, mask = pad_batch([encoded["input_ids"][i] for i in batch], self.tokenizer.pad_token_id)
+                hidden = self._hidden(input_ids.to(self.device), mask.to(self.device), layer).float().cpu().numpy()
+                for row, index in enumerate(batch):
+                    results[index] = _pool_words(hidden[row], encoded.word_ids(index), pooling)
+        return results
+
+    # --- pseudo-log-likelihood -----------------------------------------------------------------------
+    def pseudo_log_likelihoods(self, sentences: Sequence[str], batch_size: int = 64) -> list[SentenceLikelihood]:
+        import torch
+
+        encoded = self.tokenizer(
+            list(sentences), truncation=True, max_length=self.max_length, return_offsets_mapping=True
+        )
+        ids_list, offsets = encoded["input_ids"], encoded["offset_mapping"]
+        special = set(self.tokenizer.all_special_ids)
+        jobs = [(s, p) for s, ids in enumerate(ids_list) for p, tok in enumerate(ids) if tok not in special]
+        log_probs = np.zeros(len(sentences), dtype=np.float64)
+        batches = length_sorted_batches([len(ids_list[s]) for s, _ in jobs], batch_size)
+        with torch.inference_mode():
+            for batch in self._progress(batches, "pseudo-perplexity"):
+                copies = [list(ids_list[jobs[j][0]]) for j in batch]
+                positions = [jobs[j][1] for j in batch]
+                gold = [copy[p] for copy, p in zip(copies, positions, strict=True)]
+                for copy, position in zip(copies, positions, strict=True):
+                    copy[position] = self.tokenizer.mask_token_id  # each copy masks one token
+                input_ids, mask = pad_batch(copies, self.tokenizer.pad_token_id)
+                scores = self._masked_log_probs(input_ids.to(self.device), mask.to(self.device), positions, gold)
+                for j, score in zip(batch, scores, strict=True):
+                    log_probs[jobs[j][0]] += score
+        results = []
+        for s, ids in enumerate(ids_list):
+            scored = sum(1 for tok in ids if tok not in special)
+            chars = max((end for (_, end), tok in zip(offsets[s], ids, strict=True) if tok not in special), default=0)
+            results.append(SentenceLikelihood(float(log_probs[s]), scored, int(chars)))
+        return results
+
+    def _masked_log_probs(self, input_ids, mask, positions: list[int], gold: list[int]) -> list[float]:
+        """``log P(gold | masked copy)`` at each copy's masked position; the LM head runs on those only."""
+        import torch
+
+        rows = torch.arange(len(positions), device=input_ids.device)
+        head = getattr(self.model, "lm_head", None) or getattr(self.model, "cls", None)
+        if head is None:  # an unknown MLM class: full forward (logits at every position)
+            logits = self.model(input_ids=input_ids, attention_mask=mask).logits[rows, positions]
+        else:
+            hidden = self.model.base_model(input_ids=input_ids, attention_mask=mask).last_hidden_state
+            logits = head(hidden[rows, positions])  # (copies, vocab)
+        log_probs = torch.log_softmax(logits.float(), dim=-1)
+        return log_probs[rows, torch.tensor(gold, device=input_ids.device)].cpu().tolist()
+
+    # --- fine-tuning ---------------------------------------------------------------------------------
+    def finetunable(self, kind: HeadKind, num_labels: int):
+        from transformers import AutoModelForSequenceClassification, AutoModelForTokenClassification
+        from transformers.utils import logging as hf_logging
+
+        cls = AutoModelForSequenceClassification if kind == "sequence" else AutoModelForTokenClassification
+        verbosity = hf_logging.get_verbosity()
+        hf_logging.set_verbosity_error()  # the new head's "missing weights" report is expected, not news
+        try:
+            model = cls.from_pretrained(self.name, num_labels=num_labels, use_safetensors=True)
+        finally:
+            hf_logging.set_verbosity(verbosity)
+        return model.to(self.device), self.tokenizer
+
+    # --- helpers -------------------------------------------------------------------------------------
+    def _hidden(self, input_ids, mask, layer: int):
+        """Hidden states at ``layer``: ``(batch, seq, hidden)``."""
+        base = self.model.base_model
+        if self._truncatable():
+            return base(input_ids=input_ids, attention_mask=mask).last_hidden_state
+        return base(input_ids=input_ids, attention_mask=mask, output_hidden_states=True).hidden_states[layer]
+
+    def _truncatable(self) -> bool:
+        encoder = getattr(self.model.base_model, "encoder", None)
+        return encoder is not None and hasattr(encoder, "layer")
+
+    @contextlib.contextmanager
+    def _up_to_layer(self, layer: int) -> Iterator[None]:
+        """Run only the first ``layer`` transformer layers (the rest would be wasted work)."""
+        import torch
+
+        if not self._truncatable():
+            yield
+            return
+        encoder = self.model.base_model.encoder
+        full = encoder.layer
+        encoder.layer = torch.nn.ModuleList(list(full)[:layer])
+        try:
+            yield
+        finally:
+            encoder.layer = full
+
+    def _progress(self, batches: list, what: str):
+        from tqdm.auto import tqdm
+
+        return tqdm(batches, desc=f"{what} ({self.name})", unit="batch", disable=not self.progress, leave=False)
+
+
+def _pool_words(hidden: np.ndarray, word_ids: list[int | None], pooling: str) -> np.ndarray:
+    """Word vectors from subword vectors ``(seq, hidden)``: the first subword's, or the mean of all."""
+    groups: dict[int, list[int]] = {}
+    for position, word in enumerate(word_ids):
+        if word is not None:
+            groups.setdefault(word, []).append(position)
+    if not groups:
+        return np.zeros((0, hidden.shape[-1]), dtype=np.float32)
+    count = max(groups) + 1  # words cut off by truncation are missing at the end
+    out = np.zeros((count, hidden.shape[-1]), dtype=np.float32)
+    for word, positions in groups.items():
+        out[word] = hidden[positions[0]] if pooling == "first" else hidden[positions].mean(0)
+    return out

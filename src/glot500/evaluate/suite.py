@@ -1,0 +1,170 @@
+"""Run tasks over models: ``OUT/results.jsonl`` (rows appended as each task finishes), ``summary.md``/``.tsv``
+and ``manifest.json``."""
+
+from __future__ import annotations
+
+import gc
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+from glot500.core.errors import ConfigError, InputError
+from glot500.core.manifest import write_manifest
+from glot500.core.results import RESULTS_NAME, RESULTS_SCHEMA_VERSION, ResultRow, write_results
+from glot500.evaluate.base import Task, TaskData, score_each_language
+from glot500.evaluate.classification import ClassificationTask
+from glot500.evaluate.config import EvalConfig
+from glot500.evaluate.data import ID_FILES, detect_task_type, language_dirs
+from glot500.evaluate.encoder import Encoder, HFEncoder
+from glot500.evaluate.perplexity import PseudoPerplexityTask
+from glot500.evaluate.retrieval import RetrievalTask
+from glot500.evaluate.roundtrip import RoundTripTask
+from glot500.evaluate.summary import write_summary
+from glot500.evaluate.tagging import TaggingTask
+
+logger = logging.getLogger(__name__)
+
+TASKS: dict[str, type] = {
+    "retrieval": RetrievalTask,
+    "classification": ClassificationTask,
+    "tagging": TaggingTask,
+    "pseudo_perplexity": PseudoPerplexityTask,
+    "roundtrip": RoundTripTask,
+}
+
+
+@dataclass(frozen=True)
+class TaskSpec:
+    """One task type over one task folder."""
+
+    task_type: str
+    folder: Path
+
+
+def make_task(task_type: str, config: EvalConfig) -> Task:
+    if task_type not in TASKS:
+        raise ConfigError(f"unknown task {task_type!r}; choose one of {', '.join(TASKS)}")
+    return TASKS[task_type](config)
+
+
+def spec_for(folder: Path, task_type: str | None = None) -> TaskSpec:
+    """The task of a folder: ``task_type`` when given, else detected from its files."""
+    detected = task_type or detect_task_type(folder)
+    if detected is None:
+        raise InputError(f"{folder}: no language folder follows a known task layout (see docs/evaluate.md)")
+    return TaskSpec(detected, folder)
+
+
+def discover_tasks(tasks_dir: Path, extras: bool = True) -> list[TaskSpec]:
+    """Every task folder under ``tasks_dir``; with ``extras``, pseudo-perplexity over each retrieval folder's
+    target side and round-trip alignment over retrieval folders with shared sentence ids."""
+    specs: list[TaskSpec] = []
+    for folder in sorted(p for p in Path(tasks_dir).iterdir() if p.is_dir() and not p.name.startswith(".")):
+        task_type = detect_task_type(folder)
+        if task_type is None:
+            logger.warning("%s: not a task folder, skipped", folder)
+            continue
+        specs.append(TaskSpec(task_type, folder))
+        if extras and task_type == "retrieval":
+            specs.append(TaskSpec("pseudo_perplexity", folder))
+            if all(any((d / name).is_file() for name in ID_FILES) for d in language_dirs(folder)):
+                specs.append(TaskSpec("roundtrip", folder))
+    if not specs:
+        raise InputError(f"{tasks_dir}: no task folders found (see docs/evaluate.md for the layout)")
+    return specs
+
+
+def evaluate(
+    models: list[str],
+    specs: list[TaskSpec],
+    output: Path,
+    config: EvalConfig | None = None,
+    encoder_factory: Callable[[str, EvalConfig], Encoder] | None = None,
+) -> list[ResultRow]:
+    """Score every model on every task; returns all rows (also in ``output/results.jsonl``)."""
+    config = config or EvalConfig()
+    factory = encoder_factory or _hf_encoder
+    output = Path(output)
+    output.mkdir(parents=True, exist_ok=True)
+    results_path = output / RESULTS_NAME
+    results_path.write_text("", encoding="utf-8")
+    loaded = [(spec, make_task(spec.task_type, config)) for spec in specs]
+    loaded = [(spec, task, task.load(spec.folder)) for spec, task in loaded]
+    rows: list[ResultRow] = []
+    timings: dict[str, float] = {}
+    for model_name in models:
+        encoder = factory(model_name, config)
+        for spec, task, data in loaded:
+            started = time.perf_counter()
+            logger.info(
+                "%s: %s on %s (%d languages)",
+                model_name,
+                spec.task_type,
+                data.dataset,
+                len(data.languages) + len(data.errors),
+            )
+            task_rows = _score_task(task, encoder, data, config)
+            timings[f"{model_name} {spec.task_type} {data.dataset}"] = round(time.perf_counter() - started, 2)
+            write_results(task_rows, results_path, append=True)
+            rows.extend(task_rows)
+        del encoder
+        _free_memory()
+    write_summary(rows, output)
+    _write_manifest(output, models, specs, config, rows, timings)
+    return rows
+
+
+def _score_task(task: Task, encoder: Encoder, data: TaskData, config: EvalConfig) -> list[ResultRow]:
+    """The task's rows; if the whole task fails (say fine-tuning runs out of memory), an error row per language."""
+    try:
+        return task.score(encoder, data)
+    except Exception as error:  # one task never stops a suite over many
+        if config.fail_fast:
+            raise
+        logger.exception("%s: %s on %s failed", encoder.name, task.task_type, data.dataset)
+        failed = replace(data, extra={**data.extra, "task_error": f"{type(error).__name__}: {error}"})
+        return score_each_language(task, encoder, failed, config, lambda lang, _: [])
+
+
+def _hf_encoder(name: str, config: EvalConfig) -> Encoder:
+    try:
+        return HFEncoder(name, device=config.device, batch_size=config.batch_size, max_length=config.max_length)
+    except OSError as error:
+        raise InputError(f"cannot load model {name!r}: {error}") from None
+
+
+def _free_memory() -> None:
+    gc.collect()
+    try:
+        import torch
+
+        if torch.cuda.is_available():
+            torch.cuda.empty_cache()
+    except ImportError:  # pragma: no cover
+        pass
+
+
+def _write_manifest(
+    output: Path,
+    models: list[str],
+    specs: list[TaskSpec],
+    config: EvalConfig,
+    rows: list[ResultRow],
+    timings: dict[str, float],
+) -> None:
+    per_dataset: dict[str, dict[str, int]] = {}
+    for row in rows:
+        counts = per_dataset.setdefault(f"{row.task}/{row.dataset}", {"rows": 0, "error_rows": 0})
+        counts["rows"] += 1
+        counts["error_rows"] += row.error is not None
+    write_manifest(
+        output,
+        "evaluate",
+        RESULTS_SCHEMA_VERSION,
+        config=config.model_dump(),
+        inputs={"models": models, "tasks": [{"task": s.task_type, "folder": str(s.folder)} for s in specs]},
+        counts={"rows": len(rows), "error_rows": sum(r.error is not None for r in rows), "per_task": per_dataset},
+        seconds=timings,
+    )

@@ -1,0 +1,93 @@
+"""Load and save masked LMs with their tokenizer: safetensors only, never remote code.
+
+``load_mlm`` accepts a local HF folder (ours, or a downloaded XLM-R) or, when online, a hub name such as
+``xlm-roberta-base``. Folders holding only pickle weights (``pytorch_model.bin``) are refused: unpickling can
+run arbitrary code, so we ask the user to convert them instead of loading them silently.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Any
+
+from glot500.core.errors import InputError
+
+logger = logging.getLogger(__name__)
+
+SAFETENSORS_NAMES = ("model.safetensors", "model.safetensors.index.json")
+PICKLE_NAMES = ("pytorch_model.bin", "pytorch_model.bin.index.json", "tf_model.h5", "flax_model.msgpack")
+
+
+def _looks_like_path(name_or_path: str) -> bool:
+    """A hub id is ``name`` or ``org/name``; anything else (``./x``, ``/a/b``, ``a/b/c``, ``~``) is a path."""
+    return name_or_path.startswith((".", "/", "~")) or name_or_path.count("/") > 1 or "\\" in name_or_path
+
+
+def _check_local_folder(folder: Path) -> None:
+    """Raise a clear ``InputError`` for a missing folder or one without safetensors weights."""
+    if not folder.exists():
+        raise InputError(f"model folder {folder} does not exist: give a folder written by save_mlm or a hub name")
+    if not folder.is_dir():
+        raise InputError(f"{folder} is a file, not a model folder (expected config.json + model.safetensors)")
+    if not (folder / "config.json").is_file():
+        raise InputError(f"{folder} has no config.json: not a Hugging Face model folder")
+    if any((folder / name).is_file() for name in SAFETENSORS_NAMES):
+        return
+    pickles = [name for name in PICKLE_NAMES if (folder / name).is_file()]
+    if pickles:
+        raise InputError(
+            f"{folder} holds only pickle weights ({', '.join(pickles)}); glot500 loads safetensors only. Convert them "
+            "once in a trusted environment: AutoModelForMaskedLM.from_pretrained(dir).save_pretrained(dir)"
+        )
+    raise InputError(f"{folder} has no model.safetensors weights")
+
+
+def _resolve_dtype(dtype: Any) -> Any:
+    """``None``/"auto" pass through; a name such as ``"bfloat16"`` becomes ``torch.bfloat16``."""
+    if dtype is None or not isinstance(dtype, str) or dtype == "auto":
+        return dtype
+    import torch
+
+    resolved = getattr(torch, dtype.removeprefix("torch."), None)
+    if not isinstance(resolved, torch.dtype):
+        raise InputError(f"unknown dtype {dtype!r}: use float32, bfloat16 or float16")
+    return resolved
+
+
+def load_mlm(name_or_path: str | Path, dtype: Any = None) -> tuple[Any, Any]:
+    """Load ``(AutoModelForMaskedLM, AutoTokenizer)`` from a folder or hub name, safetensors only.
+
+    Args:
+        name_or_path: local HF folder, or a hub id (needs network or the HF cache).
+        dtype: ``None`` (float32 as saved by HF), a ``torch.dtype`` or its name (``"bfloat16"``).
+
+    Raises:
+        InputError: missing folder, no config, pickle-only weights, or a hub name that cannot be fetched.
+    """
+    from transformers import AutoModelForMaskedLM, AutoTokenizer
+
+    name = str(name_or_path)
+    local = Path(name).expanduser()
+    if local.exists() or isinstance(name_or_path, Path) or _looks_like_path(name):
+        _check_local_folder(local)
+        name = str(local)
+    kwargs: dict[str, Any] = {"use_safetensors": True, "trust_remote_code": False}
+    if dtype is not None:
+        kwargs["dtype"] = _resolve_dtype(dtype)
+    try:
+        model = AutoModelForMaskedLM.from_pretrained(name, **kwargs)
+        tokenizer = AutoTokenizer.from_pretrained(name, trust_remote_code=False)
+    except OSError as err:  # hub miss, offline mode, no safetensors on the hub
+        raise InputError(f"cannot load masked LM {name!r}: {err}".splitlines()[0]) from err
+    logger.info("loaded %s: vocab %d, %s", name, model.config.vocab_size, model.dtype)
+    return model, tokenizer
+
+
+def save_mlm(model: Any, tokenizer: Any, out_dir: str | Path) -> Path:
+    """Save model (safetensors) and tokenizer into one HF folder that ``load_mlm`` reads back."""
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    model.save_pretrained(out_dir, safe_serialization=True)
+    tokenizer.save_pretrained(out_dir)
+    return out_dir
