@@ -1,0 +1,193 @@
+"""Training throughput: Hugging Face's MLM step (run_mlm: full-vocabulary logits) vs glot500's, in one process.
+
+Both sides get the same model size, vocabulary, batch, sequence length, masked batch (BERT 80/10/10, 15%),
+AdamW (fused on GPU) and precision; a step is forward + backward + optimizer step. The baseline is
+``XLMRobertaForMaskedLM(input_ids, attention_mask, labels=...)`` exactly as run_mlm calls it; ours is
+:class:`glot500.train.modeling.MaskedLMObjective` (encoder, then the LM head on masked positions only).
+
+    python benchmarks/train_throughput.py                  # CPU: small body, 250K vocabulary (~1-2 min)
+    python benchmarks/train_throughput.py --ci             # tiny, a few seconds (CI smoke)
+    python benchmarks/train_throughput.py --device cuda    # XLM-R-base, 401,145 tokens, seq 512, bf16
+    python benchmarks/train_throughput.py --device cuda --compile --batch 32 --pad-vocab-to 64
+
+Prints tokens/s of each (median step time) and the ratio ours / baseline.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import statistics
+import time
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+
+from glot500.model.tiny import tiny_config
+from glot500.train.modeling import XLMR_BASE_SIZES, MaskedLMObjective
+from glot500.train.stream import SpecialIds, mask_tokens
+
+
+@dataclass(frozen=True)
+class Setting:
+    vocab: int
+    hidden: int
+    layers: int
+    heads: int
+    intermediate: int
+    seq_len: int
+    batch: int
+    warmup: int
+    steps: int
+
+
+MODES = {
+    "ci": Setting(vocab=20_000, hidden=32, layers=1, heads=2, intermediate=64, seq_len=64, batch=4, warmup=1, steps=3),
+    "cpu": Setting(
+        vocab=250_002, hidden=128, layers=2, heads=2, intermediate=512, seq_len=128, batch=4, warmup=1, steps=5
+    ),
+    "cuda": Setting(
+        vocab=401_145,
+        seq_len=512,
+        batch=16,
+        warmup=5,
+        steps=20,
+        **{
+            "hidden": XLMR_BASE_SIZES["hidden_size"],
+            "layers": XLMR_BASE_SIZES["num_layers"],
+            "heads": XLMR_BASE_SIZES["num_heads"],
+            "intermediate": XLMR_BASE_SIZES["intermediate_size"],
+        },
+    ),
+}
+
+
+def make_batch(setting: Setting, seed: int = 0) -> dict[str, torch.Tensor]:
+    """Random full-length sequences ``<s> ... </s>``, masked with the training pipeline's own function."""
+    special = SpecialIds(bos=0, pad=1, eos=2, mask=setting.vocab - 1, vocab_size=setting.vocab,
+                         never_masked=(0, 1, 2, 3, setting.vocab - 1))  # fmt: skip
+    regular = np.arange(4, setting.vocab - 1)
+    rng = np.random.default_rng(seed)
+    rows, positions, labels = [], [], []
+    for row in range(setting.batch):
+        ids = np.concatenate([[0], rng.integers(4, setting.vocab - 1, size=setting.seq_len - 2), [2]])
+        masked, where, original = mask_tokens(ids, rng, special, 0.15, regular)
+        rows.append(masked)
+        positions.append(where + row * setting.seq_len)
+        labels.append(original)
+    input_ids = torch.from_numpy(np.stack(rows))
+    flat_positions = torch.from_numpy(np.concatenate(positions))
+    flat_labels = torch.from_numpy(np.concatenate(labels))
+    hf_labels = torch.full_like(input_ids, -100)
+    hf_labels.view(-1)[flat_positions] = flat_labels
+    return {"input_ids": input_ids, "attention_mask": torch.ones_like(input_ids), "positions": flat_positions,
+            "labels": flat_labels, "hf_labels": hf_labels}  # fmt: skip
+
+
+def build_model(setting: Setting, device: torch.device, attn: str):
+    from transformers import XLMRobertaForMaskedLM
+
+    config = tiny_config(setting.vocab, hidden_size=setting.hidden, num_layers=setting.layers,
+                         num_heads=setting.heads, intermediate_size=setting.intermediate,
+                         max_position_embeddings=setting.seq_len + 2)  # fmt: skip
+    torch.manual_seed(0)
+    model = XLMRobertaForMaskedLM(config).to(device).train()
+    model.set_attn_implementation(attn)
+    return model
+
+
+def time_steps(step, setting: Setting, device: torch.device) -> float:
+    """Median seconds per step after warm-up."""
+    times = []
+    for index in range(setting.warmup + setting.steps):
+        if device.type == "cuda":
+            torch.cuda.synchronize()
+        start = time.perf_counter()
+        step()
+        if device.type == "cuda":
+            torch.cuda.synchronize()
+        if index >= setting.warmup:
+            times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
+def run_side(side: str, setting: Setting, batch: dict, device: torch.device, args) -> float:
+    """Tokens per second of one side ("baseline" or "glot500"); its model is freed before returning."""
+    tokens_per_second = _time_side(side, setting, batch, device, args)
+    gc.collect()
+    if device.type == "cuda":
+        torch.cuda.empty_cache()
+    return tokens_per_second
+
+
+def _time_side(side: str, setting: Setting, batch: dict, device: torch.device, args) -> float:
+    model = build_model(setting, device, args.baseline_attn if side == "baseline" else "sdpa")
+    if side == "glot500" and args.pad_vocab_to:  # what model.pad_vocab_to_multiple_of does in training
+        model.resize_token_embeddings(setting.vocab, pad_to_multiple_of=args.pad_vocab_to, mean_resizing=False)
+    optimizer = torch.optim.AdamW(model.parameters(), lr=5e-5, fused=device.type == "cuda" or None)
+    on_device = {key: value.to(device) for key, value in batch.items()}
+    bf16 = device.type == "cuda" and not args.fp32
+    autocast = torch.autocast(device.type, dtype=torch.bfloat16, enabled=bf16)
+    if side == "baseline":
+
+        def forward() -> torch.Tensor:
+            return model(input_ids=on_device["input_ids"], attention_mask=on_device["attention_mask"],
+                         labels=on_device["hf_labels"]).loss  # fmt: skip
+    else:
+        objective = MaskedLMObjective(model)
+        if args.compile:
+            objective = torch.compile(objective)
+
+        def forward() -> torch.Tensor:
+            # Full-length sequences: no padding, so no attention mask (SDPA picks its fastest kernel).
+            return objective(on_device["input_ids"], None, on_device["positions"], on_device["labels"]).mean()
+
+    def step() -> None:
+        with autocast:
+            loss = forward()
+        loss.backward()
+        optimizer.step()
+        optimizer.zero_grad(set_to_none=True)
+
+    return setting.batch * setting.seq_len / time_steps(step, setting, device)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--device", choices=["cpu", "cuda"], default="cpu")
+    parser.add_argument("--ci", action="store_true", help="tiny sizes, finishes in seconds")
+    parser.add_argument("--batch", type=int, help="sequences per step (default by mode)")
+    parser.add_argument("--seq-len", type=int, help="tokens per sequence (default by mode)")
+    parser.add_argument("--steps", type=int, help="timed steps (default by mode)")
+    parser.add_argument("--compile", action="store_true", help="torch.compile glot500's objective")
+    parser.add_argument("--baseline-attn", default="sdpa", choices=["sdpa", "eager"], help="HF baseline attention")
+    parser.add_argument("--fp32", action="store_true", help="no bf16 autocast on GPU")
+    parser.add_argument("--pad-vocab-to", type=int, help="glot500 side: embedding rows padded to this multiple")
+    parser.add_argument("--threads", type=int, help="torch CPU threads (default: torch's choice)")
+    args = parser.parse_args()
+    if args.threads:
+        torch.set_num_threads(args.threads)
+
+    setting = MODES["ci" if args.ci else args.device]
+    overrides = {"batch": args.batch, "seq_len": args.seq_len, "steps": args.steps}
+    setting = Setting(**{**setting.__dict__, **{k: v for k, v in overrides.items() if v is not None}})
+    device = torch.device(args.device)
+    batch = make_batch(setting)
+    name = torch.cuda.get_device_name() if device.type == "cuda" else f"CPU, {torch.get_num_threads()} threads"
+    print(f"device: {name}; torch {torch.__version__}")
+    print(f"model: hidden {setting.hidden}, layers {setting.layers}, vocab {setting.vocab:,}; batch {setting.batch} x "
+          f"seq {setting.seq_len}; {int(batch['positions'].numel())} masked positions; "
+          f"{'bf16' if device.type == 'cuda' and not args.fp32 else 'fp32'}; median of {setting.steps} steps")  # fmt: skip
+    baseline = run_side("baseline", setting, batch, device, args)
+    print(f"HF XLMRobertaForMaskedLM + labels ({args.baseline_attn}): {baseline:12,.0f} tokens/s")
+    ours = run_side("glot500", setting, batch, device, args)
+    extras = (" + compile" if args.compile else "") + (
+        f" + vocab padded to x{args.pad_vocab_to}" if args.pad_vocab_to else ""
+    )
+    print(f"glot500 masked-only objective{extras}: {ours:12,.0f} tokens/s")
+    print(f"ratio: {ours / baseline:.2f}x")
+
+
+if __name__ == "__main__":
+    main()

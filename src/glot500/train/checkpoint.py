@@ -1,0 +1,206 @@
+"""Resumable checkpoints as safetensors + JSON (no pickle anywhere).
+
+Layout of ``<output_dir>/checkpoints/step-00001000/``::
+
+    model/                 HF folder (config.json, model.safetensors, tokenizer): AutoModelForMaskedLM loads it
+    optimizer.safetensors  every per-parameter state tensor (AdamW moments, step), keyed "<param>.<name>"
+                           where <param> is the index in the optimizer (FSDP: the parameter's name)
+    optimizer.json         param_groups and any non-tensor state
+    scheduler.json         the LR scheduler's state_dict
+    data.json              the data stream's state (position, per-language cursors, generator state)
+    rng.safetensors        torch RNG states of every process ("rank<r>.cpu", "rank<r>.cuda")
+    trainer_state.json     step, tokens seen, non-finite counters, resolved config
+
+A checkpoint is written under ``step-N.partial`` and renamed when complete, so a run killed while saving
+never leaves a checkpoint that looks finished.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import shutil
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+import torch
+from safetensors.torch import load_file, save_file
+
+logger = logging.getLogger(__name__)
+
+CHECKPOINTS = "checkpoints"
+PREFIX = "step-"
+
+
+@dataclass
+class TrainerState:
+    """The loop's own counters (saved as trainer_state.json)."""
+
+    step: int = 0
+    tokens: int = 0
+    nonfinite_steps: int = 0
+    nonfinite_in_a_row: int = 0
+
+
+def checkpoint_dir(output_dir: Path, step: int) -> Path:
+    return output_dir / CHECKPOINTS / f"{PREFIX}{step:08d}"
+
+
+def latest_checkpoint(output_dir: Path) -> Path | None:
+    """The newest complete checkpoint, or ``None``."""
+    root = output_dir / CHECKPOINTS
+    if not root.is_dir():
+        return None
+    done = sorted(p for p in root.iterdir() if p.is_dir() and p.name.startswith(PREFIX) and p.suffix != ".partial")
+    return done[-1] if done else None
+
+
+def save_checkpoint(
+    output_dir: Path,
+    state: TrainerState,
+    model: torch.nn.Module,
+    tokenizer: Any,
+    optimizer_state: dict[str, Any],
+    scheduler: Any,
+    data_state: dict[str, Any],
+    rng_states: list[dict[str, torch.Tensor]],
+    config: dict[str, Any],
+    keep: int,
+    model_state: dict[str, torch.Tensor] | None = None,
+) -> Path:
+    """Write a complete checkpoint (rank 0 only) and prune all but the ``keep`` newest.
+
+    Args:
+        optimizer_state: ``optimizer.state_dict()``, or FSDP's full state dict (keyed by parameter name).
+        model_state: the full weights when ``model`` is sharded (FSDP); ``None`` saves ``model`` as it is.
+    """
+    final = checkpoint_dir(output_dir, state.step)
+    partial = final.with_name(final.name + ".partial")
+    if partial.exists():
+        shutil.rmtree(partial)
+    export_model(model, tokenizer, partial / "model", model_state)
+    _save_optimizer(optimizer_state, partial)
+    _write_json(partial / "scheduler.json", scheduler.state_dict())
+    _write_json(partial / "data.json", data_state)
+    flat_rng = {
+        f"rank{rank}.{name}": tensor for rank, states in enumerate(rng_states) for name, tensor in states.items()
+    }
+    save_file(flat_rng, str(partial / "rng.safetensors"))
+    _write_json(partial / "trainer_state.json", {**asdict(state), "config": config})
+    if final.exists():
+        shutil.rmtree(final)
+    os.replace(partial, final)
+    _prune(output_dir / CHECKPOINTS, keep)
+    logger.info("checkpoint saved: %s", final)
+    return final
+
+
+def export_model(
+    model: torch.nn.Module, tokenizer: Any, folder: Path, state_dict: dict[str, torch.Tensor] | None = None
+) -> Path:
+    """An HF folder (safetensors + tokenizer) that ``AutoModelForMaskedLM`` loads."""
+    if state_dict is not None:  # a gathered (FSDP) state holds tied weights twice; HF saves them once
+        tied = getattr(model, "_tied_weights_keys", None) or {}
+        state_dict = {key: value for key, value in state_dict.items() if key not in tied}
+    model.save_pretrained(folder, safe_serialization=True, state_dict=state_dict)
+    tokenizer.save_pretrained(folder)
+    config_path = folder / "config.json"
+    config = json.loads(config_path.read_text(encoding="utf-8"))
+    # FSDP swaps the class for an "FSDP<name>" subclass; record the real architecture.
+    config["architectures"] = [name.removeprefix("FSDP") for name in config.get("architectures") or []]
+    config_path.write_text(json.dumps(config, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+    return folder
+
+
+def load_model_weights(path: Path, model: torch.nn.Module) -> None:
+    """Load a checkpoint's weights into the (not yet wrapped) model."""
+    weights = load_file(str(path / "model" / "model.safetensors"))
+    missing, unexpected = model.load_state_dict(weights, strict=False)
+    tied = {"lm_head.decoder.weight", "lm_head.decoder.bias"}  # saved once, under their embedding names
+    if unexpected or set(missing) - tied:
+        raise RuntimeError(f"{path}: checkpoint does not match the model (missing {missing}, unexpected {unexpected})")
+
+
+def load_training_state(
+    path: Path, optimizer: torch.optim.Optimizer, scheduler: Any, set_fsdp_optimizer: Any = None
+) -> tuple[TrainerState, dict[str, Any], dict[str, dict[str, torch.Tensor]]]:
+    """Restore optimizer and scheduler in place; return trainer state, data state, RNG states by rank.
+
+    Args:
+        set_fsdp_optimizer: for FSDP, a function taking the full (name-keyed) optimizer state dict.
+    """
+    optimizer_state = _load_optimizer(path)
+    if set_fsdp_optimizer is not None:
+        set_fsdp_optimizer(optimizer_state)
+    else:
+        optimizer.load_state_dict(optimizer_state)
+    scheduler.load_state_dict(_read_json(path / "scheduler.json"))
+    trainer = _read_json(path / "trainer_state.json")
+    trainer.pop("config", None)
+    rng: dict[str, dict[str, torch.Tensor]] = {}
+    for key, tensor in load_file(str(path / "rng.safetensors")).items():
+        rank, name = key.split(".", 1)
+        rng.setdefault(rank, {})[name] = tensor
+    return TrainerState(**trainer), _read_json(path / "data.json"), rng
+
+
+def rng_state() -> dict[str, torch.Tensor]:
+    """This process's torch RNG states (dropout draws)."""
+    states = {"cpu": torch.get_rng_state()}
+    if torch.cuda.is_available():
+        states["cuda"] = torch.cuda.get_rng_state()
+    return states
+
+
+def restore_rng(states: dict[str, torch.Tensor]) -> None:
+    torch.set_rng_state(states["cpu"])
+    if "cuda" in states and torch.cuda.is_available():
+        torch.cuda.set_rng_state(states["cuda"])
+
+
+def _save_optimizer(state_dict: dict[str, Any], folder: Path) -> None:
+    """Tensors to safetensors as ``"<param key>.<name>"``; the rest (param_groups, scalars) to JSON."""
+    tensors: dict[str, torch.Tensor] = {}
+    scalars: dict[str, dict[str, Any]] = {}
+    for key, param_state in state_dict["state"].items():
+        for name, value in param_state.items():
+            if isinstance(value, torch.Tensor):
+                tensors[f"{key}.{name}"] = value.detach().cpu().contiguous()
+            else:
+                scalars.setdefault(str(key), {})[name] = value
+    keys = "index" if all(isinstance(key, int) for key in state_dict["state"]) else "name"
+    save_file(tensors, str(folder / "optimizer.safetensors"))
+    meta = {"keys": keys, "param_groups": state_dict["param_groups"], "scalars": scalars}
+    _write_json(folder / "optimizer.json", meta)
+
+
+def _load_optimizer(folder: Path) -> dict[str, Any]:
+    meta = _read_json(folder / "optimizer.json")
+    convert = int if meta.get("keys", "index") == "index" else str
+    state: dict[Any, dict[str, Any]] = {}
+    for key, tensor in load_file(str(folder / "optimizer.safetensors")).items():
+        param, name = key.rsplit(".", 1)  # parameter names contain dots, state names do not
+        state.setdefault(convert(param), {})[name] = tensor
+    for param, values in meta["scalars"].items():
+        state.setdefault(convert(param), {}).update(values)
+    groups = meta["param_groups"]
+    for group in groups:
+        if "betas" in group:
+            group["betas"] = tuple(group["betas"])
+    return {"state": state, "param_groups": groups}
+
+
+def _prune(root: Path, keep: int) -> None:
+    done = sorted(p for p in root.iterdir() if p.is_dir() and p.name.startswith(PREFIX) and p.suffix != ".partial")
+    for old in done[:-keep]:
+        shutil.rmtree(old, ignore_errors=True)
+
+
+def _write_json(path: Path, data: Any) -> None:
+    path.write_text(json.dumps(data, indent=1, default=str) + "\n", encoding="utf-8")
+
+
+def _read_json(path: Path) -> Any:
+    return json.loads(path.read_text(encoding="utf-8"))

@@ -1,0 +1,113 @@
+"""The typed configuration of ``glot500 train`` (YAML -> :class:`TrainConfig`, every error listed at once)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import Field, model_validator
+
+from glot500.core.config import StrictModel, load_config, validate_config
+
+
+class DataConfig(StrictModel):
+    """Where the text comes from and how it becomes packed, masked, language-mixed sequences."""
+
+    corpus: Path = Field(description="corpus stage output (data/<label>/*.parquet) or a folder of <label>.txt[.xz]")
+    cache_dir: Path | None = Field(None, description="token shard cache; default <output_dir>/token_cache")
+    languages: list[str] | None = Field(None, description="train on these labels only (default: all found)")
+    seq_len: int = Field(512, ge=8, description="packed sequence length including <s>")
+    alpha: float = Field(0.3, gt=0, le=1, description="Glot500 sampling exponent over language sizes")
+    head_weight: float = Field(1.0, ge=0, description="multiplies the sampling weight of head languages")
+    mask_prob: float = Field(0.15, gt=0, lt=1, description="share of (non-special) tokens to predict")
+    tokenize_batch_size: int = Field(1000, ge=1, description="texts per tokenizer call when building shards")
+
+
+class ScratchModelConfig(StrictModel):
+    """A randomly initialised XLM-R-shaped model: a size preset, optionally overridden field by field."""
+
+    size: Literal["tiny", "base"] = "tiny"
+    hidden_size: int | None = Field(None, ge=8)
+    num_layers: int | None = Field(None, ge=1)
+    num_heads: int | None = Field(None, ge=1)
+    intermediate_size: int | None = Field(None, ge=8)
+    max_position_embeddings: int | None = Field(None, ge=16)
+
+
+class ModelConfig(StrictModel):
+    """Start from a checkpoint (folder or hub name) or from scratch (then ``tokenizer`` is required)."""
+
+    checkpoint: str | None = Field(None, description="HF folder (e.g. `glot500 model extend` output) or hub name")
+    scratch: ScratchModelConfig | None = Field(None, description="random init instead of a checkpoint")
+    tokenizer: str | None = Field(None, description="tokenizer folder; default: the checkpoint's")
+    attn_implementation: Literal["sdpa", "eager", "flash_attention_2"] = "sdpa"
+    dropout: float | None = Field(None, ge=0, lt=1, description="override hidden and attention dropout")
+    compile: bool = Field(False, description="torch.compile the training objective")
+    pad_vocab_to_multiple_of: int | None = Field(
+        None, ge=1, description="grow the embedding matrix to a multiple of this (e.g. 64: faster GPU matmuls)"
+    )
+    init_seed: int = 0
+
+    @model_validator(mode="after")
+    def _one_source(self) -> ModelConfig:
+        if (self.checkpoint is None) == (self.scratch is None):
+            raise ValueError("give exactly one of model.checkpoint and model.scratch")
+        if self.scratch is not None and self.tokenizer is None:
+            raise ValueError("model.scratch needs model.tokenizer (the vocabulary defines the embedding size)")
+        return self
+
+
+class OptimConfig(StrictModel):
+    """AdamW with warmup and a decay schedule (run_mlm's defaults unless set)."""
+
+    lr: float = Field(5e-5, gt=0)
+    weight_decay: float = Field(0.0, ge=0)
+    betas: tuple[float, float] = (0.9, 0.999)
+    eps: float = Field(1e-8, gt=0)
+    warmup_steps: int = Field(0, ge=0)
+    schedule: Literal["linear", "cosine", "constant"] = "linear"
+    max_grad_norm: float | None = Field(1.0, gt=0, description="clip gradients to this norm; null disables")
+
+
+class TrainConfig(StrictModel):
+    """Everything one training run needs; written resolved into manifest.json and every checkpoint."""
+
+    output_dir: Path
+    data: DataConfig
+    model: ModelConfig
+    optim: OptimConfig = OptimConfig()
+    max_steps: int = Field(ge=1, description="optimizer steps")
+    micro_batch_size: int = Field(8, ge=1, description="sequences per device per forward pass")
+    global_batch_size: int = Field(8, ge=1, description="sequences per optimizer step over all devices")
+    seed: int = 0
+    device: Literal["auto", "cpu", "cuda"] = "auto"
+    cpu_threads: int | None = Field(None, ge=1, description="torch CPU threads per process (default: torch's)")
+    precision: Literal["auto", "bf16", "fp32"] = Field("auto", description="auto: bf16 autocast on GPU, else fp32")
+    distributed: Literal["ddp", "fsdp"] = Field("ddp", description="strategy when launched by torchrun")
+    checkpoint_every: int = Field(1000, ge=1, description="steps between resumable checkpoints")
+    keep_checkpoints: int = Field(2, ge=1, description="newest checkpoints kept")
+    save_model_every: int | None = Field(None, ge=1, description="also export models/step-N HF folders")
+    log_every: int = Field(10, ge=1)
+    tensorboard: bool = Field(False, description="also log to <output_dir>/tensorboard when installed")
+    progress: bool = True
+    on_nonfinite: Literal["skip", "stop"] = Field("skip", description="a NaN/inf loss skips the step or stops")
+    max_nonfinite_in_a_row: int = Field(20, ge=1, description="stop when this many steps in a row are non-finite")
+
+    @model_validator(mode="after")
+    def _batch_divides(self) -> TrainConfig:
+        if self.global_batch_size % self.micro_batch_size:
+            raise ValueError(
+                f"global_batch_size ({self.global_batch_size}) must be a multiple of micro_batch_size "
+                f"({self.micro_batch_size}) times the number of processes"
+            )
+        return self
+
+
+def load_train_config(path: str | Path, overrides: dict[str, Any] | None = None) -> TrainConfig:
+    """Read and validate a YAML training config; :class:`ConfigError` lists every problem with its key."""
+    return load_config(TrainConfig, path, overrides)
+
+
+def train_config_from_dict(data: dict[str, Any], source: str = "train config") -> TrainConfig:
+    """Validate a mapping (e.g. built by the pipeline) into a :class:`TrainConfig`."""
+    return validate_config(TrainConfig, data, source)

@@ -1,0 +1,92 @@
+"""From a corpus folder to a :class:`BatchBuilder`: discover languages, tokenize (cached), pack, mix."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from glot500.core.errors import InputError
+from glot500.train.config import TrainConfig
+from glot500.train.distributed import Context, barrier, gather_objects
+from glot500.train.shards import build_shards, load_shards, tokenizer_fingerprint
+from glot500.train.stream import BatchBuilder, MixedStream, PackedLanguage, SpecialIds
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass
+class TrainingData:
+    """The batch builder plus what the manifest and metrics need to know about the data."""
+
+    builder: BatchBuilder
+    labels: list[str]
+    is_head: list[bool]
+    probabilities: dict[str, float]
+    counts: dict[str, dict[str, int]]
+    failures: list[dict[str, str]] = field(default_factory=list)
+    tokenizer_hash: str = ""
+
+
+def prepare_data(config: TrainConfig, tokenizer: Any, context: Context, micro_batch_size: int) -> TrainingData:
+    """Tokenize missing shards (split over processes), then build the same mixed stream on every process."""
+    from glot500.corpus.reader import discover_languages
+    from glot500.corpus.sampler import sampling_probabilities
+    from glot500.languages import is_head
+
+    files = _select_languages(discover_languages(config.data.corpus), config.data.languages, config.data.corpus)
+    cache_dir = config.data.cache_dir or config.output_dir / "token_cache"
+    failures = build_shards(
+        files, tokenizer, Path(cache_dir), config.data.tokenize_batch_size, context.rank, context.world_size,
+        progress=config.progress,
+    )  # fmt: skip
+    barrier(context)  # every shard exists (or failed) before anyone reads them
+    failures = [failure for part in gather_objects(failures, context) for failure in part]
+    shards = load_shards(files, tokenizer, Path(cache_dir))
+    languages = [PackedLanguage(label, shards[label], config.data.seq_len) for label in sorted(shards)]
+    empty = [lang.label for lang in languages if len(lang) == 0]
+    if empty:
+        logger.warning("no tokens for %s: left out", ", ".join(empty))
+    languages = [lang for lang in languages if len(lang) > 0]
+    if not languages:
+        raise InputError(f"{config.data.corpus}: no language has any tokens")
+    sizes = {lang.label: len(lang) for lang in languages}
+    if any(other != sizes for other in gather_objects(sizes, context)):
+        raise InputError(f"processes see different token shards in {cache_dir}: on several nodes data.cache_dir "
+                         "must be on a filesystem they all share")  # fmt: skip
+    probabilities = sampling_probabilities(sizes, config.data.alpha, config.data.head_weight)
+    stream = MixedStream(languages, [probabilities[lang.label] for lang in languages], config.seed)
+    special = SpecialIds.from_tokenizer(tokenizer)
+    builder = BatchBuilder(stream, special, config.data.mask_prob, micro_batch_size, context.rank, context.world_size)
+    counts = {
+        lang.label: {
+            "sequences": len(lang),
+            "tokens": lang.tokens,
+            "documents": sum(s.documents for s in shards[lang.label]),
+        }
+        for lang in languages
+    }
+    if context.is_main:
+        logger.info("%d languages, %d sequences of %d tokens", len(languages), sum(sizes.values()), config.data.seq_len)
+    return TrainingData(
+        builder=builder,
+        labels=[lang.label for lang in languages],
+        is_head=[is_head(lang.label) for lang in languages],
+        probabilities=probabilities,
+        counts=counts,
+        failures=[{"language": label, "file": str(file), "error": error} for label, file, error in failures],
+        tokenizer_hash=tokenizer_fingerprint(tokenizer),
+    )
+
+
+def _select_languages(found: dict[str, list[Path]], wanted: list[str] | None, corpus: Path) -> dict[str, list[Path]]:
+    if wanted is None:
+        return found
+    from glot500.languages import LangScript
+
+    labels = [str(LangScript.parse(label)) for label in wanted]
+    missing = sorted(set(labels) - set(found))
+    if missing:
+        raise InputError(f"{corpus}: no data for data.languages {', '.join(missing)}")
+    return {label: found[label] for label in labels}

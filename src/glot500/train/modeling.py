@@ -1,0 +1,141 @@
+"""The model side of training: load or create an XLM-R-style MLM, and the masked-positions-only loss.
+
+Why masked-only: run_mlm computes the vocabulary projection (401K outputs for Glot500) at every position
+and then ignores 85% of them. We run the encoder body, gather the hidden states of the masked positions,
+and apply the LM head (dense + GELU + LayerNorm + tied decoder) to those rows only. The loss is the same
+(cross-entropy averaged over masked tokens); the largest matmul of the step shrinks about 7x.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from glot500.core.errors import ConfigError
+from glot500.train.config import ModelConfig, ScratchModelConfig
+
+logger = logging.getLogger(__name__)
+
+XLMR_BASE_SIZES = {"hidden_size": 768, "num_layers": 12, "num_heads": 12, "intermediate_size": 3072}
+TINY_SIZES = {"hidden_size": 64, "num_layers": 2, "num_heads": 2, "intermediate_size": 128}
+
+
+class MaskedLMObjective(nn.Module):
+    """Wraps an ``XLMRobertaForMaskedLM``; ``forward`` returns the loss of every masked token.
+
+    Args (of forward):
+        input_ids: ``(batch, seq)`` ids after masking.
+        attention_mask: ``(batch, seq)`` or ``None`` when no position is padding.
+        positions: ``(masked,)`` indices into the flattened ``batch * seq`` tokens.
+        labels: ``(masked,)`` original ids at ``positions``.
+    """
+
+    def __init__(self, model: nn.Module) -> None:
+        super().__init__()
+        self.model = model
+
+    @property
+    def body(self) -> nn.Module:
+        """The encoder (not registered twice, so state dicts hold each weight once, under ``model.``)."""
+        return getattr(self.model, self.model.base_model_prefix)
+
+    def forward(
+        self,
+        input_ids: torch.Tensor,
+        attention_mask: torch.Tensor | None,
+        positions: torch.Tensor,
+        labels: torch.Tensor,
+    ) -> torch.Tensor:
+        hidden = self.body(input_ids=input_ids, attention_mask=attention_mask, return_dict=True).last_hidden_state
+        selected = hidden.flatten(0, 1).index_select(0, positions)  # (masked, hidden)
+        logits = self.model.lm_head(selected)  # (masked, vocab): the only vocabulary-sized activation
+        return F.cross_entropy(logits.float(), labels, reduction="none")  # (masked,)
+
+
+def build_model(config: ModelConfig, seq_len: int) -> tuple[nn.Module, Any]:
+    """``(model, tokenizer)`` from a checkpoint or from scratch, checked against ``seq_len``.
+
+    Raises:
+        ConfigError: the model is not XLM-R-shaped, its vocabulary is smaller than the tokenizer's,
+            or its position embeddings are too short for ``seq_len``.
+    """
+    from transformers import AutoTokenizer
+
+    if config.checkpoint is not None:
+        from glot500.model.io import load_mlm
+
+        model, tokenizer = load_mlm(config.checkpoint)
+        if config.tokenizer is not None:
+            tokenizer = AutoTokenizer.from_pretrained(config.tokenizer)
+    else:
+        tokenizer = AutoTokenizer.from_pretrained(config.tokenizer)
+        model = _scratch_model(config.scratch, len(tokenizer), seq_len, config.init_seed)
+    if config.dropout is not None:
+        _set_dropout(model, config.dropout)
+    multiple = config.pad_vocab_to_multiple_of
+    if multiple and model.config.vocab_size % multiple:
+        # 401,145 is odd: a multiple of 64 lets the decoder matmul use the fast tensor-core tiles. The extra
+        # rows are never a label or an input; the tokenizer is unchanged.
+        model.resize_token_embeddings(model.config.vocab_size, pad_to_multiple_of=multiple, mean_resizing=False)
+    try:
+        model.set_attn_implementation(config.attn_implementation)
+    except (ImportError, ValueError) as error:  # e.g. flash_attention_2 without the flash-attn package
+        raise ConfigError(
+            f"model.attn_implementation {config.attn_implementation!r} is not available here: {error}".splitlines()[0]
+            + " (use sdpa, or install flash-attn on a CUDA machine)"
+        ) from None
+    _check_model(model, tokenizer, seq_len)
+    return model, tokenizer
+
+
+def _scratch_model(scratch: ScratchModelConfig, vocab_size: int, seq_len: int, seed: int) -> nn.Module:
+    from transformers import XLMRobertaForMaskedLM
+
+    from glot500.model.tiny import tiny_config
+
+    sizes = dict(TINY_SIZES if scratch.size == "tiny" else XLMR_BASE_SIZES)
+    for key in sizes:
+        if getattr(scratch, key) is not None:
+            sizes[key] = getattr(scratch, key)
+    max_positions = scratch.max_position_embeddings or max(seq_len + 2, 514 if scratch.size == "base" else 130)
+    model_config = tiny_config(vocab_size, max_position_embeddings=max_positions, **sizes)
+    torch.manual_seed(seed)
+    model = XLMRobertaForMaskedLM(model_config)
+    logger.info("new %s model: %.1fM parameters", scratch.size, sum(p.numel() for p in model.parameters()) / 1e6)
+    return model
+
+
+def _set_dropout(model: nn.Module, rate: float) -> None:
+    """Override every dropout (hidden and attention) and record it in the saved config."""
+    for module in model.modules():
+        if isinstance(module, nn.Dropout):
+            module.p = rate
+    model.config.hidden_dropout_prob = rate
+    model.config.attention_probs_dropout_prob = rate
+
+
+def _check_model(model: nn.Module, tokenizer: Any, seq_len: int) -> None:
+    problems = []
+    if not hasattr(model, "lm_head") or not hasattr(model, model.base_model_prefix):
+        problems.append(f"{type(model).__name__} has no XLM-R style `lm_head`; use an XLMRobertaForMaskedLM model")
+    if model.config.vocab_size < len(tokenizer):
+        problems.append(f"the model's vocabulary ({model.config.vocab_size}) is smaller than the tokenizer's "
+                        f"({len(tokenizer)}): extend it first (`glot500 model extend`)")  # fmt: skip
+    # XLM-R's position ids start after the padding index, hence the +1.
+    needed = seq_len + model.config.pad_token_id + 1
+    if model.config.max_position_embeddings < needed:
+        problems.append(f"data.seq_len {seq_len} needs max_position_embeddings >= {needed}, the model has "
+                        f"{model.config.max_position_embeddings}")  # fmt: skip
+    if tokenizer.mask_token_id is None or tokenizer.pad_token_id is None:
+        problems.append("the tokenizer has no <mask> or <pad> token")
+    if problems:
+        raise ConfigError("model does not fit this training run:\n  " + "\n  ".join(problems))
+
+
+def weights_tied(model: nn.Module) -> bool:
+    """Whether the decoder shares its weight with the input embeddings (as XLM-R's does)."""
+    return model.get_output_embeddings().weight is model.get_input_embeddings().weight
