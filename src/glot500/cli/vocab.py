@@ -1,13 +1,81 @@
-"""`glot500 vocab`: not available yet (issue 4)."""
+"""``glot500 vocab``: train a SentencePiece vocabulary, merge it into a base tokenizer, report fertility."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import typer
 
-app = typer.Typer(help="Not available yet: lands with issue 4.", no_args_is_help=False, invoke_without_command=True)
+app = typer.Typer(
+    help="Tokenizers: train SentencePiece on a sampled corpus, extend XLM-R's vocabulary, compare fertility.",
+    no_args_is_help=True,
+)
 
 
-@app.callback()
-def _not_yet() -> None:
-    typer.echo("glot500 vocab: not available yet (issue 4).", err=True)
-    raise typer.Exit(2)
+@app.command()
+def train(
+    corpus: Path | None = typer.Option(None, "--corpus", help="Corpus folder (built or <label>.txt[.xz]) or file."),
+    vocab_size: int | None = typer.Option(None, "--vocab-size", help="Pieces (default 32000)."),
+    output: Path | None = typer.Option(None, "--output", help="Output folder (HF tokenizer folder)."),
+    config: Path | None = typer.Option(None, "--config", help="YAML config (configs/vocab-*.yaml); flags win."),
+    alpha: float | None = typer.Option(None, "--alpha", help="Sampling temperature (default 0.3)."),
+    sample_size: int | None = typer.Option(None, "--sample-size", help="Chunks to sample (default 1,000,000)."),
+    seed: int | None = typer.Option(None, "--seed"),
+    languages: list[str] | None = typer.Option(None, "--languages", help="Only these labels (repeatable)."),
+    head_only: bool | None = typer.Option(None, "--head-only/--all-languages", help="Only head languages."),
+    byte_fallback: bool | None = typer.Option(None, "--byte-fallback/--no-byte-fallback"),
+    threads: int | None = typer.Option(None, "--threads", help="SentencePiece trainer threads (default 2)."),
+    keep_sample: bool | None = typer.Option(None, "--keep-sample", help="Keep sample.txt in the output."),
+) -> None:
+    """Train a SentencePiece unigram model (coverage 1.0, XLM-R ids) on an alpha-sampled corpus."""
+    from glot500.core.config import load_yaml, validate_config
+    from glot500.vocab.config import VocabTrainConfig
+    from glot500.vocab.train import train_vocab
+
+    flags = {
+        "corpus": corpus, "vocab_size": vocab_size, "output": output, "alpha": alpha, "sample_size": sample_size,
+        "seed": seed, "languages": languages or None, "head_only": head_only, "byte_fallback": byte_fallback,
+        "num_threads": threads, "keep_sample": keep_sample,
+    }  # fmt: skip
+    data = load_yaml(config) if config else {}
+    data.update({key: value for key, value in flags.items() if value is not None})
+    out = train_vocab(validate_config(VocabTrainConfig, data, str(config or "command line")))
+    typer.echo(str(out))
+
+
+@app.command()
+def extend(
+    base: str = typer.Option(..., "--base", help="Base tokenizer: HF folder, .model file, or hub name (online)."),
+    add: Path = typer.Option(..., "--add", help="SentencePiece unigram model (.model or a 'vocab train' folder)."),
+    output: Path = typer.Option(..., "--output", help="Output HF tokenizer folder."),
+    max_vocab_size: int | None = typer.Option(None, "--max-vocab-size", help="Refuse larger merged vocabularies."),
+) -> None:
+    """Append the pieces of --add missing from --base (base ids unchanged; <mask> moves to the new end)."""
+    from glot500.vocab.merge import DEFAULT_MAX_VOCAB_SIZE, merge, resolve_base_spm
+
+    added = resolve_base_spm(add) if add.is_dir() else add
+    out = merge(base, added, output, max_vocab_size=max_vocab_size or DEFAULT_MAX_VOCAB_SIZE)
+    typer.echo(str(out))
+
+
+@app.command()
+def report(
+    tokenizer: list[str] = typer.Option(..., "--tokenizer", help="HF tokenizer folder, or NAME=PATH (repeatable)."),
+    corpus: Path = typer.Option(..., "--corpus", help="Corpus folder (built or <label>.txt[.xz])."),
+    output: Path = typer.Option(..., "--output", help="Output folder: report.tsv, report.json, plots."),
+    max_sentences: int = typer.Option(1000, "--max-sentences", help="Sentences per language-script."),
+    languages: list[str] | None = typer.Option(None, "--languages", help="Only these labels (repeatable)."),
+    plots: bool = typer.Option(True, "--plots/--no-plots"),
+) -> None:
+    """Fertility, <unk> share and split-word share per language-script for each tokenizer; head vs tail plots."""
+    from glot500.core.config import validate_config
+    from glot500.vocab.config import VocabReportConfig
+    from glot500.vocab.report import build_report, parse_tokenizer_specs
+
+    config = validate_config(
+        VocabReportConfig,
+        {"tokenizers": parse_tokenizer_specs(tokenizer), "corpus": corpus, "output": output,
+         "max_sentences": max_sentences, "languages": languages or None, "plots": plots},
+        "command line",
+    )  # fmt: skip
+    typer.echo(str(build_report(config)))

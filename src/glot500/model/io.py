@@ -8,6 +8,7 @@ run arbitrary code, so we ask the user to convert them instead of loading them s
 from __future__ import annotations
 
 import logging
+import shutil
 from pathlib import Path
 from typing import Any
 
@@ -85,9 +86,18 @@ def load_mlm(name_or_path: str | Path, dtype: Any = None) -> tuple[Any, Any]:
 
 
 def save_mlm(model: Any, tokenizer: Any, out_dir: str | Path) -> Path:
-    """Save model (safetensors) and tokenizer into one HF folder that ``load_mlm`` reads back."""
+    """Save model (safetensors) and tokenizer into one HF folder that ``load_mlm`` reads back.
+
+    The tokenizer's SentencePiece file (``sentencepiece.bpe.model``), which transformers 5 no longer writes, is
+    copied too when the tokenizer was loaded with one: the folder can then be the base of another merge.
+    """
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     model.save_pretrained(out_dir, safe_serialization=True)
     tokenizer.save_pretrained(out_dir)
+    spm_file = getattr(tokenizer, "vocab_file", None)
+    if spm_file and str(spm_file).endswith(".model") and Path(spm_file).is_file():
+        target = out_dir / Path(spm_file).name
+        if not (target.exists() and target.samefile(spm_file)):
+            shutil.copy(spm_file, target)
     return out_dir

@@ -38,7 +38,6 @@ def make_tiny_mlm(tokenizer_dir: str | Path, out_dir: str | Path, seed: int = 0,
     tokenizer = AutoTokenizer.from_pretrained(tokenizer_dir)
     torch.manual_seed(seed)
     model = XLMRobertaForMaskedLM(tiny_config(len(tokenizer), **config_kwargs))
-    out_dir = Path(out_dir)
-    model.save_pretrained(out_dir, safe_serialization=True)
-    tokenizer.save_pretrained(out_dir)
-    return out_dir
+    from glot500.model.io import save_mlm
+
+    return save_mlm(model, tokenizer, Path(out_dir))  # safetensors, tokenizer and its sentencepiece.bpe.model

@@ -1,0 +1,52 @@
+"""Typed configurations of the vocabulary stage (YAML + CLI flags, validated once at the edge)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field, model_validator
+
+from glot500.core.config import StrictModel
+
+
+class VocabTrainConfig(StrictModel):
+    """``glot500 vocab train``: SentencePiece unigram on an alpha-sampled corpus (Glot500: alpha 0.3)."""
+
+    corpus: Path
+    output: Path
+    vocab_size: int = Field(32_000, gt=3, description="pieces, including <unk>, <s>, </s>")
+    alpha: float = Field(0.3, gt=0, le=1, description="temperature of the language sampling")
+    sample_size: int = Field(1_000_000, gt=0, description="chunks drawn (with repeats for small languages)")
+    seed: int = 0
+    languages: list[str] | None = Field(None, description="only these language-script labels")
+    head_only: bool = Field(False, description="only XLM-R's head languages (a base vocabulary)")
+    head_weight: float = Field(1.0, ge=0, description="multiplies the sampling weight of head languages")
+    character_coverage: float = Field(1.0, gt=0, le=1)
+    byte_fallback: bool = False
+    num_threads: int = Field(2, ge=1)
+    input_sentence_size: int = Field(0, ge=0, description="SentencePiece reads at most this many lines (0: all)")
+    keep_sample: bool = Field(False, description="keep sample.txt(.langs) in the output folder")
+
+    @model_validator(mode="after")
+    def _non_empty_language_list(self) -> VocabTrainConfig:
+        if self.languages is not None and not self.languages:
+            raise ValueError("languages: give at least one label or leave it out")
+        return self
+
+
+class VocabReportConfig(StrictModel):
+    """``glot500 vocab report``: fertility, <unk> share and split share per language-script and tokenizer."""
+
+    tokenizers: dict[str, Path] = Field(description="display name -> HF tokenizer folder (or hub name)")
+    corpus: Path
+    output: Path
+    max_sentences: int = Field(1000, gt=0, description="sentences read per language-script")
+    languages: list[str] | None = None
+    batch_size: int = Field(1000, gt=0)
+    plots: bool = True
+
+    @model_validator(mode="after")
+    def _at_least_one_tokenizer(self) -> VocabReportConfig:
+        if not self.tokenizers:
+            raise ValueError("tokenizers: give at least one")
+        return self

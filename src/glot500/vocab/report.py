@@ -1,0 +1,212 @@
+"""``glot500 vocab report``: how well each tokenizer covers each language-script of a corpus.
+
+Per tokenizer and language-script (first ``max_sentences`` sentences):
+
+* ``fertility``: tokens per word (whitespace-separated), or tokens per character (non-space characters) for
+  scripts written without spaces (``glot500.languages.is_spaceless``) — ``fertility_unit`` says which;
+* ``unk_share``: share of ``<unk>`` among the tokens; ``unk_char_share``: share of the characters that end up
+  inside an ``<unk>`` (SentencePiece turns a *run* of unknown characters into one ``<unk>``, so a script the
+  tokenizer does not know at all gives few tokens, low "fertility" and a modest ``unk_share``: read fertility
+  together with ``unk_char_share``);
+* ``split_share``: share of word occurrences cut into two or more pieces;
+* ``changed_vs_first``: share of sentences segmented differently from the first tokenizer (for an extended
+  tokenizer listed after its base: how much the new pieces change text the base already covered).
+
+Encoding uses the fast tokenizer's Rust batch API. XLM-R-style tokenizers split on whitespace before the
+model runs, so each distinct word is segmented once and weighted by its count.
+
+Output folder: ``report.tsv`` (one row per tokenizer x language), ``report.json`` (rows, head/tail means per
+tokenizer, errors), ``*.png`` plots, ``manifest.json``.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import logging
+from collections import Counter
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+from tqdm import tqdm
+
+from glot500.core.errors import InputError
+from glot500.core.manifest import write_manifest
+from glot500.vocab.config import VocabReportConfig
+
+logger = logging.getLogger(__name__)
+
+REPORT_SCHEMA_VERSION = 1
+METRICS = ("fertility", "unk_share", "unk_char_share", "split_share", "changed_vs_first")
+
+
+@dataclass(frozen=True)
+class LanguageRow:
+    """One tokenizer on one language-script."""
+
+    tokenizer: str
+    label: str
+    script: str
+    head: bool
+    sentences: int
+    words: int
+    characters: int
+    tokens: int
+    fertility: float
+    fertility_unit: str
+    tokens_per_word: float
+    tokens_per_char: float
+    unk_share: float
+    unk_char_share: float
+    split_share: float
+    changed_vs_first: float
+
+
+def parse_tokenizer_specs(specs: list[str]) -> dict[str, Path]:
+    """``["base=/x/tok", "/y/ext"]`` -> ``{"base": /x/tok, "ext": /y/ext}``; names must be unique."""
+    named: dict[str, Path] = {}
+    for spec in specs:
+        name, _, path = spec.partition("=") if "=" in spec else (Path(spec).name, "", spec)
+        if name in named:
+            raise InputError(f"tokenizer name {name!r} given twice: use NAME=PATH to tell them apart")
+        named[name] = Path(path)
+    return named
+
+
+def load_fast_tokenizer(path: Path) -> Any:
+    """An HF fast tokenizer (its Rust backend does the batch encoding)."""
+    from transformers import AutoTokenizer
+
+    try:
+        tokenizer = AutoTokenizer.from_pretrained(str(path), trust_remote_code=False)
+    except (OSError, ValueError) as err:
+        raise InputError(f"cannot load tokenizer {path}: {err}".splitlines()[0]) from err
+    if not tokenizer.is_fast:
+        raise InputError(f"{path}: not a fast tokenizer (no tokenizer.json); the report needs one")
+    return tokenizer
+
+
+def measure_language(
+    tokenizer: Any, texts: list[str], spaceless: bool, reference: list[list[str]] | None, batch_size: int = 1000
+) -> tuple[dict[str, float | int], list[list[str]]]:
+    """Counts and shares for one tokenizer on one language; also the token strings (for comparisons)."""
+    backend, unk = tokenizer.backend_tokenizer, tokenizer.unk_token_id
+    pieces: list[list[str]] = []
+    tokens = unk_tokens = unk_chars = 0
+    for start in range(0, len(texts), batch_size):
+        for encoding in backend.encode_batch(texts[start : start + batch_size], add_special_tokens=False):
+            ids = encoding.ids
+            tokens += len(ids)
+            if (unks := ids.count(unk)) > 0:  # a run of unknown characters becomes ONE <unk>: count its characters
+                unk_tokens += unks
+                unk_chars += sum(end - begin for i, (begin, end) in zip(ids, encoding.offsets, strict=True) if i == unk)
+            pieces.append(encoding.tokens)
+    word_counts = Counter(word for text in texts for word in text.split())
+    words = sum(word_counts.values())
+    unique = list(word_counts)
+    split = 0
+    for start in range(0, len(unique), batch_size):
+        chunk = unique[start : start + batch_size]
+        for word, encoding in zip(chunk, backend.encode_batch(chunk, add_special_tokens=False), strict=True):
+            split += word_counts[word] if len(encoding.ids) >= 2 else 0
+    characters = sum(len("".join(text.split())) for text in texts)  # non-whitespace characters
+    changed = 0.0 if reference is None else sum(a != b for a, b in zip(pieces, reference, strict=True)) / len(texts)
+    per_word, per_char = tokens / max(words, 1), tokens / max(characters, 1)
+    stats = {
+        "sentences": len(texts), "words": words, "characters": characters, "tokens": tokens,
+        "fertility": per_char if spaceless else per_word, "fertility_unit": "char" if spaceless else "word",
+        "tokens_per_word": per_word, "tokens_per_char": per_char, "unk_share": unk_tokens / max(tokens, 1),
+        "unk_char_share": unk_chars / max(characters, 1), "split_share": split / max(words, 1), "changed_vs_first": changed,
+    }  # fmt: skip
+    return stats, pieces
+
+
+def report_rows(
+    tokenizers: dict[str, Any], texts_by_label: dict[str, list[str]], batch_size: int = 1000
+) -> list[LanguageRow]:
+    """All rows, language by language (texts are read once, every tokenizer measured on them)."""
+    from glot500.languages import LangScript, is_head, is_spaceless
+
+    rows: list[LanguageRow] = []
+    for label, texts in tqdm(sorted(texts_by_label.items()), desc="languages", unit="lang"):
+        script = LangScript.parse(label).script
+        reference = None
+        for name, tokenizer in tokenizers.items():
+            stats, pieces = measure_language(tokenizer, texts, is_spaceless(script), reference, batch_size)
+            reference = pieces if reference is None else reference
+            rows.append(LanguageRow(tokenizer=name, label=label, script=script, head=is_head(label), **stats))
+    return rows
+
+
+def summarize(rows: list[LanguageRow]) -> dict[str, dict[str, dict[str, float]]]:
+    """Unweighted means per tokenizer over head / tail / all language-scripts."""
+    summary: dict[str, dict[str, dict[str, float]]] = {}
+    for name in dict.fromkeys(row.tokenizer for row in rows):
+        mine = [row for row in rows if row.tokenizer == name]
+        groups = {"head": [r for r in mine if r.head], "tail": [r for r in mine if not r.head], "all": mine}
+        summary[name] = {
+            group: {"languages": len(members)}
+            | {metric: sum(getattr(r, metric) for r in members) / len(members) for metric in METRICS}
+            for group, members in groups.items()
+            if members
+        }
+    return summary
+
+
+def read_texts(config: VocabReportConfig) -> tuple[dict[str, list[str]], dict[str, str]]:
+    """Up to ``max_sentences`` texts per language; unreadable languages become errors, the rest go on."""
+    from glot500.corpus.reader import discover_languages, iter_texts
+
+    found = discover_languages(config.corpus)
+    labels = sorted(found) if config.languages is None else config.languages
+    texts: dict[str, list[str]] = {}
+    errors: dict[str, str] = {}
+    for label in labels:
+        try:
+            if label not in found:
+                raise InputError(f"{config.corpus}: no data for {label}")
+            texts[label] = [text for text in iter_texts(found[label], config.max_sentences) if text.strip()]
+            if not texts[label]:
+                raise InputError(f"{label}: no non-empty text")
+        except Exception as err:  # noqa: BLE001 - any decoder's error (lzma, gzip, zstd, parquet) costs one language
+            texts.pop(label, None)
+            errors[label] = str(err)
+            logger.warning("skipping %s: %s", label, err)
+    return texts, errors
+
+
+def build_report(config: VocabReportConfig) -> Path:
+    """Measure every tokenizer on every language of the corpus; write tables, plots and a manifest."""
+    tokenizers = {name: load_fast_tokenizer(path) for name, path in config.tokenizers.items()}
+    texts, errors = read_texts(config)
+    if not texts:
+        raise InputError(f"{config.corpus}: no language could be read ({len(errors)} errors)")
+    rows = report_rows(tokenizers, texts, config.batch_size)
+    out = Path(config.output)
+    out.mkdir(parents=True, exist_ok=True)
+    write_tsv(rows, out / "report.tsv")
+    summary = summarize(rows)
+    payload = {"tokenizers": {k: str(v) for k, v in config.tokenizers.items()}, "summary": summary,
+               "errors": errors, "rows": [asdict(row) for row in rows]}  # fmt: skip
+    (out / "report.json").write_text(json.dumps(payload, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+    plots = []
+    if config.plots:
+        from glot500.vocab.plots import plot_report
+
+        plots = [path.name for path in plot_report(rows, summary, out)]
+    write_manifest(
+        out, stage="vocab.report", schema_version=REPORT_SCHEMA_VERSION, config=config.model_dump(mode="json"),
+        counts={"languages": len(texts), "errors": len(errors), "tokenizers": len(tokenizers)}, plots=plots,
+    )  # fmt: skip
+    return out
+
+
+def write_tsv(rows: list[LanguageRow], path: Path) -> Path:
+    fields = list(LanguageRow.__dataclass_fields__)
+    with open(path, "w", encoding="utf-8", newline="") as handle:
+        writer = csv.DictWriter(handle, fields, delimiter="\t", lineterminator="\n")
+        writer.writeheader()
+        for row in rows:
+            writer.writerow({k: f"{v:.6g}" if isinstance(v, float) else v for k, v in asdict(row).items()})
+    return path
