@@ -1,0 +1,312 @@
+"""``build_corpus(config)``: the Glot500-c pipeline as a chain of datatrove stages, on any datatrove executor.
+
+Stages (``T`` = tasks, one shard of the input units each; every task has a completion marker, so a killed
+run restarted with the same config skips finished tasks and redoes the others from scratch):
+
+1. ``ingest`` (T): read sources -> drop read errors -> cleaning filters -> shard ``work/clean/<rank>``
+   -> exact-dedup signatures (language + text without punctuation/digits/whitespace).
+2. ``exact_find`` (F): datatrove's hash-partitioned duplicate finder over all shards (correct for any T).
+3. ``dedup`` (T): shard -> exact-dedup filter -> shard ``work/dedup/<rank>`` -> MinHash signatures.
+4. ``minhash_buckets`` (buckets) and 5. ``minhash_cluster`` (1): datatrove's MinHash stages 2 and 3.
+6. ``publish`` (T): shard -> MinHash filter -> relabel tally -> ``data/<label>/<rank>.parquet``.
+7. ``finalize`` (1): small-language exclusion, ``stats.json`` (+ accounting check), corpus card, manifest.
+
+Stages that are switched off are left out (no exact dedup: the ingest shard goes straight to ``dedup``, ...).
+Every drop goes to ``dropped/<step>/<rank>.parquet`` with its reason.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from glot500.core.errors import ConfigError
+from glot500.corpus.config import CorpusConfig
+
+logger = logging.getLogger(__name__)
+SCHEMA_VERSION = 1
+MAX_DEFAULT_TASKS = 64
+MAX_FINDER_TASKS = 8
+
+
+@dataclass
+class Stage:
+    name: str
+    pipeline: list
+    tasks: int
+
+
+def default_tasks(config: CorpusConfig, n_units: int) -> int:
+    return config.executor.tasks or max(1, min(n_units, MAX_DEFAULT_TASKS))
+
+
+def plan_stages(config: CorpusConfig, units: list, tasks: int) -> list[Stage]:
+    """The datatrove stages for ``config`` (see the module docstring)."""
+    from datatrove.pipeline.dedup.exact_dedup import ExactDedupConfig, ExactDedupFilter, ExactFindDedups
+    from datatrove.pipeline.dedup.minhash import MinhashDedupCluster, MinhashDedupFilter
+
+    from glot500.corpus.dedup import (
+        LanguageExactDedupSignature,
+        LanguageMinhashSignature,
+        SortedMinhashBuckets,
+        exact_dedup_key,
+        minhash_config,
+    )
+    from glot500.corpus.steps import (
+        READ_STEP,
+        FinalizeStep,
+        RelabelTally,
+        ShardReader,
+        SourceReader,
+        data_writer,
+        dropped_writer,
+        shard_writer,
+    )
+
+    out = Path(config.output)
+    work = out / "work"
+    # fixed by the task count, not by --workers: signatures of finished tasks are partitioned for it (resume)
+    finder_workers = max(1, min(tasks, MAX_FINDER_TASKS))
+    exact = ExactDedupConfig(content_getter=exact_dedup_key)
+    minhash = minhash_config(
+        config.minhash.n_grams, config.minhash.num_buckets, config.minhash.hashes_per_bucket, config.minhash.seed
+    )
+    stages: list[Stage] = []
+    read_dropped = dropped_writer(str(out), READ_STEP, "read_error")
+    current = [
+        SourceReader(units, config.reading, str(work / "ingest_counts"), read_dropped),
+        *cleaning_filters(config),
+    ]
+    name = "ingest"
+    if config.exact_dedup.enabled:
+        current += [
+            shard_writer(str(work / "clean")),
+            LanguageExactDedupSignature(str(work / "exact_sigs"), exact, finder_workers=finder_workers),
+        ]
+        stages.append(Stage(name, current, tasks))
+        find = ExactFindDedups(str(work / "exact_sigs"), str(work / "exact_dups"), exact)
+        stages.append(Stage("exact_find", [find], finder_workers))
+        dropped = dropped_writer(str(out), "exact_dedup", "duplicate")
+        current = [ShardReader(str(work / "clean")), ExactDedupFilter(str(work / "exact_dups"), exact, dropped)]
+        name = "dedup"
+    if config.minhash.enabled:
+        current += [shard_writer(str(work / "dedup")), LanguageMinhashSignature(str(work / "minhash_sigs"), minhash)]
+        stages.append(Stage(name, current, tasks))
+        buckets = SortedMinhashBuckets(str(work / "minhash_sigs"), str(work / "minhash_buckets"), config=minhash)
+        stages.append(Stage("minhash_buckets", [buckets], config.minhash.num_buckets))
+        cluster = MinhashDedupCluster(str(work / "minhash_buckets"), str(work / "minhash_remove"), config=minhash)
+        stages.append(Stage("minhash_cluster", [cluster], 1))
+        dropped = dropped_writer(str(out), "minhash", "near_duplicate")
+        current = [ShardReader(str(work / "dedup")), MinhashDedupFilter(str(work / "minhash_remove"), dropped)]
+        name = "publish"
+    current += [RelabelTally(str(work / "relabels")), data_writer(str(out))]
+    stages.append(Stage(name, current, tasks))
+    stages.append(Stage("finalize", [FinalizeStep(config.model_dump(mode="json"), tasks, len(units))], 1))
+    return stages
+
+
+def cleaning_filters(config: CorpusConfig) -> list:
+    """The cleaning engineer's filter blocks, each with a ``dropped/<step>`` writer (none when not installed)."""
+    if config.cleaning is None:
+        from glot500.corpus.config import CLEANING_IMPORT_ERROR
+
+        if CLEANING_IMPORT_ERROR is not None:
+            logger.warning("cleaning filters not available (%s): only read checks and dedup", CLEANING_IMPORT_ERROR)
+        else:
+            logger.info("cleaning: null in the config: no cleaning filters, only read checks and dedup")
+        return []
+    from glot500.corpus.filters import build_cleaning_filters
+    from glot500.corpus.steps import dropped_writer
+
+    output = config.output
+    return list(build_cleaning_filters(config.cleaning, lambda step: dropped_writer(output, step)))
+
+
+def build_corpus(config: CorpusConfig, overwrite: bool = False) -> dict[str, Any]:
+    """Run (or resume) the corpus build described by ``config``; return the ``stats.json`` document.
+
+    Raises:
+        ConfigError: the output folder holds a build of a different config (pass ``overwrite=True``).
+    """
+    from glot500.core.stats import read_corpus_stats
+    from glot500.corpus.steps import quiet_datatrove_logs
+    from glot500.corpus.units import expand_sources
+
+    quiet_datatrove_logs(None)
+    out = Path(config.output)
+    prepare_output(out, config, overwrite)
+    units = expand_sources(config.sources)
+    tasks = default_tasks(config, len(units))
+    stages = plan_stages(config, units, tasks)
+    logger.info(
+        "corpus build: %d input units, %d tasks, %d workers, %s executor, stages: %s",
+        len(units),
+        tasks,
+        config.executor.workers,
+        config.executor.kind,
+        ", ".join(stage.name for stage in stages),
+    )
+    executors = chain_executors(stages, config, out / "work" / "logs")
+    tqdm_disable = os.environ.get("TQDM_DISABLE")  # the quiet step sets it for datatrove's inner bars
+    try:
+        with StageProgress(stages, out / "work" / "logs", enabled=config.executor.kind != "slurm"):
+            for executor in executors:
+                executor.run()
+    finally:
+        if tqdm_disable is None:
+            os.environ.pop("TQDM_DISABLE", None)
+        else:
+            os.environ["TQDM_DISABLE"] = tqdm_disable
+    if config.executor.kind == "slurm":
+        logger.info("submitted to Slurm; %s/stats.json appears when the finalize job has run", out)
+        return {}
+    return read_corpus_stats(out)
+
+
+def prepare_output(out: Path, config: CorpusConfig, overwrite: bool) -> None:
+    """Refuse to resume into a folder built from a different config; remember this config's fingerprint."""
+    marker = out / "work" / "config_fingerprint.json"
+    if overwrite and out.exists():
+        shutil.rmtree(out)
+    if marker.is_file():
+        previous = json.loads(marker.read_text(encoding="utf-8"))
+        if previous.get("fingerprint") != config.fingerprint():
+            raise ConfigError(
+                f"{out} holds a corpus built with a different config; resuming would mix them. "
+                "Use another --output, or --overwrite to start again"
+            )
+        return
+    if out.exists() and any(out.iterdir()):
+        raise ConfigError(f"{out} exists and is not a glot500 corpus build; choose an empty or new folder")
+    marker.parent.mkdir(parents=True, exist_ok=True)
+    marker.write_text(json.dumps({"fingerprint": config.fingerprint()}), encoding="utf-8")
+
+
+class StageProgress:
+    """A progress bar over all stages' tasks, fed by datatrove's completion markers (works for every executor)."""
+
+    def __init__(self, stages: list[Stage], logs: Path, enabled: bool = True, interval: float = 1.0) -> None:
+        self.stages = stages
+        self.logs = logs
+        self.enabled = enabled
+        self.interval = interval
+        self._stop = None
+
+    def _done(self) -> tuple[int, str]:
+        done, current = 0, self.stages[-1].name
+        for stage in self.stages:
+            folder = self.logs / stage.name / "completions"
+            finished = len(list(folder.iterdir())) if folder.is_dir() else 0
+            done += finished
+            if finished < stage.tasks and current == self.stages[-1].name:
+                current = stage.name
+        return done, current
+
+    def _poll(self) -> None:
+        from tqdm import tqdm
+
+        total = sum(stage.tasks for stage in self.stages)
+        with tqdm(total=total, desc="corpus", unit="task", dynamic_ncols=True, disable=None, mininterval=2) as bar:
+            while True:
+                stopped = self._stop.wait(self.interval)
+                done, current = self._done()
+                bar.set_postfix_str(current)
+                bar.update(done - bar.n)
+                if stopped:
+                    return
+
+    def __enter__(self) -> StageProgress:
+        if self.enabled:
+            import threading
+
+            self._stop = threading.Event()
+            self._thread = threading.Thread(target=self._poll, daemon=True)
+            self._thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        if self._stop is not None:
+            self._stop.set()
+            self._thread.join(timeout=5)
+
+
+def chain_executors(stages: list[Stage], config: CorpusConfig, logs: Path) -> list:
+    """One datatrove executor per stage. On Slurm each depends on the previous (submitting the last submits
+    all); local and Ray executors block until their tasks are done, so they simply run one after the other
+    (datatrove's Ray ``depends`` re-checks unfinished dependencies only every 2 minutes)."""
+    from glot500.corpus.executors import make_executor
+    from glot500.corpus.steps import quiet_datatrove_logs
+
+    executors: list = []
+    for stage in stages:
+        pipeline = [quiet_datatrove_logs, *stage.pipeline]
+        depends = executors[-1] if executors and config.executor.kind == "slurm" else None
+        executors.append(make_executor(stage.name, pipeline, stage.tasks, config.executor, logs / stage.name, depends))
+    return executors[-1:] if config.executor.kind == "slurm" else executors
+
+
+def finalize(config: CorpusConfig, tasks: int, n_units: int) -> dict[str, Any]:
+    """Exclusion, stats.json, accounting check, corpus card and manifest; idempotent (safe to rerun)."""
+    from glot500.core.manifest import write_manifest
+    from glot500.core.stats import STATS_NAME
+    from glot500.corpus.accounting import AccountingError, build_stats, check_accounting, exclude_small_languages
+    from glot500.corpus.card import write_card
+    from glot500.corpus.steps import write_json_atomic
+
+    out = Path(config.output)
+    excluded = exclude_small_languages(out, config.corpus_level)
+    stats = build_stats(out, out / "work", tasks, config.corpus_level, excluded)
+    mismatches = check_accounting(stats)
+    if mismatches:
+        raise AccountingError("accounting mismatch (a bug): " + "; ".join(mismatches[:20]))
+    write_json_atomic(out / STATS_NAME, stats, indent=1)
+    write_card(out, stats, config)
+    counts = {label: entry["kept"] for label, entry in sorted(stats["languages"].items())}
+    write_manifest(
+        out,
+        "corpus",
+        SCHEMA_VERSION,
+        config=config.model_dump(mode="json"),
+        inputs=input_summary(config),
+        counts=counts,
+        tasks=tasks,
+        input_units=n_units,
+        totals={k: v for k, v in stats["totals"].items() if k != "dropped"},
+    )
+    if not config.keep_work:
+        remove_intermediates(out / "work")
+    logger.info(
+        "corpus: %d language-scripts, %d of %d chunks kept; accounting checked",
+        len(stats["languages"]),
+        stats["totals"]["kept"],
+        stats["totals"]["chunks_in"],
+    )
+    return stats
+
+
+INTERMEDIATES = ("clean", "dedup", "exact_sigs", "minhash_sigs", "minhash_buckets")
+
+
+def remove_intermediates(work: Path) -> None:
+    """Delete shards and signatures (the bulk of work/, ~6x the corpus with MinHash). Completion markers, input
+    counts and relabel tallies stay: a rerun finds every stage done, and finalize needs only those."""
+    for name in INTERMEDIATES:
+        shutil.rmtree(work / name, ignore_errors=True)
+
+
+def input_summary(config: CorpusConfig) -> dict[str, Any]:
+    """Per source: type, path and, for local files, total size and number of files (hashes would re-read TBs)."""
+    summary = {}
+    for source in config.sources:
+        entry: dict[str, Any] = {"type": source.type, "path": source.path}
+        if source.path and Path(source.path).exists():
+            path = Path(source.path)
+            files = [p for p in path.rglob("*") if p.is_file()] if path.is_dir() else [path]
+            entry |= {"files": len(files), "bytes": sum(p.stat().st_size for p in files)}
+        summary[source.display_name()] = entry
+    return summary
