@@ -24,7 +24,7 @@ def register(app: typer.Typer) -> None:
             return
         from glot500.cli.run import run_and_report
         from glot500.pipeline import load_pipeline
-        from glot500.pipeline.summary import head_tail_table, stage_times
+        from glot500.pipeline.summary import head_tail_table, stage_times, vocabulary_table
 
         overrides: dict[str, object] = {}
         if workdir is not None:
@@ -34,6 +34,9 @@ def register(app: typer.Typer) -> None:
         pipeline = load_pipeline(config, overrides)
         run_and_report(pipeline, set(force))
         typer.echo("\n" + stage_times(pipeline))
+        if (pipeline.out_dir("vocab_report") / "report.json").is_file():
+            typer.echo("\ntokenizers on the corpus (fertility: tokens per word, per character for spaceless scripts)")
+            typer.echo(vocabulary_table(pipeline.out_dir("vocab_report")))
         typer.echo("\nheld-out UDHR articles, mean over language-scripts (head: XLM-R's languages; tail: the rest)")
         typer.echo(head_tail_table(pipeline.out_dir("evaluate"), models=["base", "control", "glot"]))
         typer.echo(f"\nreport: {pipeline.out_dir('report') / 'index.html'}")

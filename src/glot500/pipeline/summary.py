@@ -1,0 +1,82 @@
+"""The head / tail / all table a pipeline run ends with (from the evaluation's ``results.jsonl``)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from glot500.core.results import RESULTS_NAME, read_results
+
+if TYPE_CHECKING:
+    from glot500.pipeline.runner import Pipeline
+
+
+def head_tail_table(results: str | Path, models: list[str] | None = None) -> str:
+    """One line per (dataset, metric, model): mean over head, tail and all languages, and how many of each.
+
+    Perplexity rows are marked ``(lower is better)``; error rows are left out of the means and counted.
+    """
+    from glot500.evaluate.summary import summarize
+
+    path = Path(results)
+    rows = list(read_results(path / RESULTS_NAME if path.is_dir() else path))
+    found, table = summarize(rows)
+    order = [m for m in (models or []) if m in found] + [m for m in found if m not in (models or [])]
+    lower_better = {(r.task, r.dataset, r.metric) for r in rows if not r.higher_is_better}
+    lines = [f"{'dataset':<20} {'metric':<28} {'model':<10} {'head':>8} {'tail':>8} {'all':>8}   languages (head/tail)"]
+    for key, cells in table.items():
+        _, dataset, metric = key
+        label = metric + (" (lower better)" if key in lower_better else "")
+        for model in order:
+            cell = cells.get(model)
+            if cell is None:
+                continue
+            head_n = sum(
+                1
+                for r in rows
+                if (r.task, r.dataset, r.metric) == key and r.model == model and r.head and r.error is None
+            )
+            errors = f", {cell.errors} errors" if cell.errors else ""
+            lines.append(
+                f"{dataset:<20} {label:<28} {model:<10} {_fmt(cell.head):>8} {_fmt(cell.tail):>8} {_fmt(cell.all):>8}"
+                f"   {cell.languages} ({head_n}/{cell.languages - head_n}){errors}"
+            )
+    return "\n".join(lines)
+
+
+def _fmt(value: float | None) -> str:
+    if value is None:
+        return "-"
+    return f"{value:.3f}" if abs(value) < 100 else f"{value:.1f}"
+
+
+def stage_times(pipeline: Pipeline) -> str:
+    """Wall and CPU seconds of each stage's last completed run (from its completion record)."""
+    from glot500.pipeline.runner import read_record
+
+    lines = [f"{'stage':<14} {'wall s':>8} {'cpu s':>8}  finished"]
+    total_wall = total_cpu = 0.0
+    for stage in pipeline.stages:
+        record = read_record(pipeline.out_dir(stage.name)) or {}
+        wall, cpu = float(record.get("seconds", 0.0)), float(record.get("cpu_seconds", 0.0))
+        total_wall, total_cpu = total_wall + wall, total_cpu + cpu
+        lines.append(f"{stage.name:<14} {wall:>8.1f} {cpu:>8.1f}  {record.get('finished', 'not completed')}")
+    lines.append(f"{'total':<14} {total_wall:>8.1f} {total_cpu:>8.1f}")
+    return "\n".join(lines)
+
+
+def vocabulary_table(vocab_report: str | Path) -> str:
+    """Fertility and ``<unk>`` share per tokenizer and group, from ``glot500 vocab report``'s ``report.json``."""
+    import json
+
+    summary = json.loads((Path(vocab_report) / "report.json").read_text(encoding="utf-8"))["summary"]
+    lines = [f"{'tokenizer':<10} {'group':<5} {'languages':>9} {'fertility':>9} {'unk share':>10} {'unk chars':>10}"]
+    for tokenizer, groups in summary.items():
+        for group in ("head", "tail", "all"):
+            cell = groups.get(group)
+            if cell:
+                lines.append(
+                    f"{tokenizer:<10} {group:<5} {cell['languages']:>9} {cell['fertility']:>9.2f}"
+                    f" {cell['unk_share']:>10.2%} {cell['unk_char_share']:>10.2%}"
+                )
+    return "\n".join(lines)
