@@ -41,9 +41,22 @@ def test_task_reports_lower_is_better_per_language(tmp_path, encoder):
     write_lines(tmp_path / "rus_Cyrl" / "rus_Cyrl.txt", ["дом вода", "", "свет река"])
     write_lines(tmp_path / "rus_Cyrl" / "eng_Latn.txt", ["house water", "", "light river"])
     task = PseudoPerplexityTask(EvalConfig())
-    rows = {r.lang: r for r in task.score(encoder, task.load(tmp_path))}
+    scored = task.score(encoder, task.load(tmp_path))
+    rows = {r.lang: r for r in scored if r.metric == "ppl_per_char"}
     assert set(rows) == {"deu_Latn", "rus_Cyrl"}
+    unk_shares = {r.lang: r.value for r in scored if r.metric == "unk_char_share"}
+    assert set(unk_shares) == set(rows) and all(0.0 <= share <= 1.0 for share in unk_shares.values())
     assert rows["rus_Cyrl"].n == 2 and not rows["rus_Cyrl"].higher_is_better
     hand = math.exp(-(_hand_pll(encoder, "дом вода") + _hand_pll(encoder, "свет река")) / 17)
     assert rows["rus_Cyrl"].value == pytest.approx(hand, rel=1e-5)
     assert rows["rus_Cyrl"].metric == "ppl_per_char"
+
+
+def test_unknown_characters_are_scored_and_their_share_reported(encoder):
+    """Text in a script the tokenizer never saw becomes <unk>: it is scored, and its share of characters shown."""
+    unseen = "ᐃᓄᒃᑎᑐᑦ ᐃᓄᒃᑎᑐᑦ"  # Canadian syllabics: not in the tiny tokenizer's training text
+    [result] = encoder.pseudo_log_likelihoods([unseen], batch_size=8)
+    unk_id = encoder.tokenizer.unk_token_id
+    ids = encoder.tokenizer(unseen)["input_ids"]
+    assert unk_id in ids and result.tokens == len(ids) - 2  # <unk> positions are scored too
+    assert 0 < result.unk_chars <= len(unseen) and result.log_prob < 0

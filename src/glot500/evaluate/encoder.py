@@ -29,6 +29,7 @@ class SentenceLikelihood:
     log_prob: float
     tokens: int
     chars: int
+    unk_chars: int = 0  # characters covered by <unk> tokens: one cheap prediction stands for a whole unseen word
 
 
 @runtime_checkable
@@ -167,6 +168,8 @@ class HFEncoder:
         )
         ids_list, offsets = encoded["input_ids"], encoded["offset_mapping"]
         special = set(self.tokenizer.all_special_ids)
+        unk_id = self.tokenizer.unk_token_id
+        special.discard(unk_id)  # <unk> is scored like any token (and its characters counted, see unk_chars)
         jobs = [(s, p) for s, ids in enumerate(ids_list) for p, tok in enumerate(ids) if tok not in special]
         log_probs = np.zeros(len(sentences), dtype=np.float64)
         batches = length_sorted_batches([len(ids_list[s]) for s, _ in jobs], batch_size)
@@ -185,7 +188,8 @@ class HFEncoder:
         for s, ids in enumerate(ids_list):
             scored = sum(1 for tok in ids if tok not in special)
             chars = max((end for (_, end), tok in zip(offsets[s], ids, strict=True) if tok not in special), default=0)
-            results.append(SentenceLikelihood(float(log_probs[s]), scored, int(chars)))
+            unk_chars = sum(end - start for (start, end), tok in zip(offsets[s], ids, strict=True) if tok == unk_id)
+            results.append(SentenceLikelihood(float(log_probs[s]), scored, int(chars), int(unk_chars)))
         return results
 
     def _masked_log_probs(self, input_ids, mask, positions: list[int], gold: list[int]) -> list[float]:

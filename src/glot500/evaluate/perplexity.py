@@ -6,6 +6,10 @@ vocabularies cut text differently (an extended vocabulary makes fewer, harder to
 language is divided by its number of characters: ``ppl_per_char = exp(-sum PLL / sum chars)``. Characters,
 not words, because words are undefined for scripts without spaces (Han, Thai, Japanese ...). Characters are
 those of the text the tokens cover (a sentence cut at the model's length limit counts only its covered part).
+
+A tokenizer that does not know a script turns a whole unseen word into one ``<unk>``, which is easy to predict:
+its pseudo-perplexity looks *better* for knowing less. Each language therefore also gets ``unk_char_share``,
+the share of its characters covered by ``<unk>``; compare ``ppl_per_char`` only where that share is ~0.
 """
 
 from __future__ import annotations
@@ -30,7 +34,7 @@ def ppl_per_char(likelihoods: list[SentenceLikelihood]) -> float:
 
 class PseudoPerplexityTask:
     task_type = "pseudo_perplexity"
-    metrics = ("ppl_per_char",)
+    metrics = ("ppl_per_char", "unk_char_share")
     higher_is_better = False
 
     def __init__(self, config: EvalConfig | None = None) -> None:
@@ -50,6 +54,11 @@ class PseudoPerplexityTask:
 
         def score_one(lang: str, sentences: list[str]) -> list[ResultRow]:
             likelihoods = encoder.pseudo_log_likelihoods(sentences, self.config.ppl_batch_size)
-            return [rows.value(lang, "ppl_per_char", ppl_per_char(likelihoods), len(sentences))]
+            chars = sum(item.chars for item in likelihoods)
+            unk_share = sum(item.unk_chars for item in likelihoods) / chars if chars else 0.0
+            return [
+                rows.value(lang, "ppl_per_char", ppl_per_char(likelihoods), len(sentences)),
+                rows.value(lang, "unk_char_share", unk_share, len(sentences)),
+            ]
 
         return score_each_language(self, encoder, data, self.config, score_one)
