@@ -78,8 +78,24 @@ class ChunkFilter(BaseFilter):
             self.stats.time_stats.update(elapsed)
         self.notes.clear()
 
-    def filter(self, doc: Document) -> FilterResult:  # pragma: no cover - abstract in subclasses
+    def filter(self, doc: Document) -> FilterResult:
+        """One chunk: the batch path with a batch of one (subclasses implement ``filter_batch``)."""
+        return self.filter_batch([doc])[0]
+
+    def filter_batch(self, batch: list[Document]) -> list[FilterResult]:  # pragma: no cover - abstract
         raise NotImplementedError
+
+
+def drop_above(batch: list[Document], ratios: list[float], max_ratio: float, reason: str) -> list[FilterResult]:
+    """Drop each chunk whose ratio exceeds ``max_ratio``; the ratio is kept in ``metadata[<reason>_ratio]``."""
+    results: list[FilterResult] = []
+    for doc, ratio in zip(batch, ratios, strict=True):
+        if ratio > max_ratio:
+            doc.metadata[f"{reason}_ratio"] = round(ratio, 4)
+            results.append((False, reason))
+        else:
+            results.append(True)
+    return results
 
 
 def _batches(data: DocumentsPipeline, size: int) -> Iterator[list[Document]]:

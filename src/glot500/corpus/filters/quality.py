@@ -6,7 +6,13 @@ import numpy as np
 from datatrove.data import Document
 from datatrove.pipeline.writers.disk_base import DiskWriter
 
-from glot500.corpus.filters.base import ChunkFilter, FilterResult, group_by_spacing, is_spaceless_chunk
+from glot500.corpus.filters.base import (
+    ChunkFilter,
+    FilterResult,
+    drop_above,
+    group_by_spacing,
+    is_spaceless_chunk,
+)
 from glot500.corpus.filters.measures import char_profile
 from glot500.corpus.filters.ngrams import character_repetition_ratios, ngram_hashes, repetition_ratios
 
@@ -29,9 +35,6 @@ class LengthFilter(ChunkFilter):
         super().__init__(exclusion_writer, batch_size=batch_size)
         self.min_words = min_words
         self.min_chars = min_chars
-
-    def filter(self, doc: Document) -> FilterResult:
-        return self.filter_batch([doc])[0]
 
     def filter_batch(self, batch: list[Document]) -> list[FilterResult]:
         profile = char_profile([doc.text for doc in batch])
@@ -68,9 +71,6 @@ class SpecialCharactersFilter(ChunkFilter):
         self.max_ratio = max_ratio
         self.attached_marks_are_letters = attached_marks_are_letters
 
-    def filter(self, doc: Document) -> FilterResult:
-        return self.filter_batch([doc])[0]
-
     def filter_batch(self, batch: list[Document]) -> list[FilterResult]:
         profile = char_profile([doc.text for doc in batch], unattached=self.attached_marks_are_letters)
         special = profile.special_unattached
@@ -102,19 +102,9 @@ class CharacterRepetitionFilter(ChunkFilter):
         self.max_ratio = max_ratio
         self.roots_exact = roots_exact
 
-    def filter(self, doc: Document) -> FilterResult:
-        return self.filter_batch([doc])[0]
-
     def filter_batch(self, batch: list[Document]) -> list[FilterResult]:
         ratios = character_repetition_ratios([doc.text for doc in batch], self.ngram, self.roots_exact)
-        results: list[FilterResult] = []
-        for doc, ratio in zip(batch, ratios.tolist(), strict=True):
-            if ratio > self.max_ratio:
-                doc.metadata["character_repetition_ratio"] = round(ratio, 4)
-                results.append((False, "character_repetition"))
-            else:
-                results.append(True)
-        return results
+        return drop_above(batch, ratios.tolist(), self.max_ratio, "character_repetition")
 
 
 class WordRepetitionFilter(ChunkFilter):
@@ -138,19 +128,9 @@ class WordRepetitionFilter(ChunkFilter):
         self.max_ratio = max_ratio
         self.spaceless_ngram = spaceless_ngram
 
-    def filter(self, doc: Document) -> FilterResult:
-        return self.filter_batch([doc])[0]
-
     def filter_batch(self, batch: list[Document]) -> list[FilterResult]:
         ratios = np.zeros(len(batch))
         for spaceless, members in group_by_spacing(batch).items():
             n = self.spaceless_ngram if spaceless else self.ngram
             ratios[members] = repetition_ratios(ngram_hashes([batch[i].text for i in members], n, spaceless))
-        results: list[FilterResult] = []
-        for doc, ratio in zip(batch, ratios.tolist(), strict=True):
-            if ratio > self.max_ratio:
-                doc.metadata["word_repetition_ratio"] = round(ratio, 4)
-                results.append((False, "word_repetition"))
-            else:
-                results.append(True)
-        return results
+        return drop_above(batch, ratios.tolist(), self.max_ratio, "word_repetition")

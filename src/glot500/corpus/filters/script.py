@@ -37,9 +37,6 @@ class ScriptConsistencyFilter(ChunkFilter):
         self.action = action
         self.keep_scriptless = keep_scriptless
 
-    def filter(self, doc: Document) -> FilterResult:
-        return self.filter_batch([doc])[0]
-
     def filter_batch(self, batch: list[Document]) -> list[FilterResult]:
         detected = script_detector().detect_many([doc.text for doc in batch])
         return [self._judge(doc, script) for doc, script in zip(batch, detected, strict=True)]
