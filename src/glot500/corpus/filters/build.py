@@ -22,15 +22,18 @@ ExclusionWriterFactory = Callable[[str], DiskWriter | None]
 
 # Pipeline order: the label is settled first (script relabelling changes it, and the spaceless rule and
 # LID read it), then the cheap quality measures, then LID (the costliest), then decontamination.
-STEP_NAMES = (
-    "script_consistency",
-    "length",
-    "special_characters",
-    "character_repetition",
-    "word_repetition",
-    "lid",
-    "decontamination",
+# Each entry: (CleaningConfig section, filter class); a section's fields are the class's keyword arguments.
+STEPS: tuple[tuple[str, type[BaseFilter]], ...] = (
+    ("script", ScriptConsistencyFilter),
+    ("length", LengthFilter),
+    ("special_characters", SpecialCharactersFilter),
+    ("character_repetition", CharacterRepetitionFilter),
+    ("word_repetition", WordRepetitionFilter),
+    ("lid", LanguageIdFilter),
+    ("decontamination", DecontaminationFilter),
 )
+STEP_NAMES = tuple(cls.name for _, cls in STEPS)
+_RENAMED = {"model": "model_path"}  # config key -> constructor argument, where they differ
 
 
 def build_cleaning_filters(
@@ -45,68 +48,10 @@ def build_cleaning_filters(
     """
     factory = exclusion_writer_factory or (lambda _name: None)
     filters: list[BaseFilter] = []
-    if config.script.enabled:
-        filters.append(
-            ScriptConsistencyFilter(
-                action=config.script.action,
-                keep_scriptless=config.script.keep_scriptless,
-                exclusion_writer=factory(ScriptConsistencyFilter.name),
-            )
-        )
-    if config.length.enabled:
-        filters.append(
-            LengthFilter(config.length.min_words, config.length.min_chars, exclusion_writer=factory(LengthFilter.name))
-        )
-    if config.special_characters.enabled:
-        filters.append(
-            SpecialCharactersFilter(
-                config.special_characters.max_ratio,
-                config.special_characters.attached_marks_are_letters,
-                exclusion_writer=factory(SpecialCharactersFilter.name),
-            )
-        )
-    if config.character_repetition.enabled:
-        section = config.character_repetition
-        filters.append(
-            CharacterRepetitionFilter(
-                section.ngram,
-                section.max_ratio,
-                section.roots_exact,
-                exclusion_writer=factory(CharacterRepetitionFilter.name),
-            )
-        )
-    if config.word_repetition.enabled:
-        section = config.word_repetition
-        filters.append(
-            WordRepetitionFilter(
-                section.ngram,
-                section.max_ratio,
-                section.spaceless_ngram,
-                exclusion_writer=factory(WordRepetitionFilter.name),
-            )
-        )
-    if config.lid.enabled:
-        section = config.lid
-        filters.append(
-            LanguageIdFilter(
-                section.model,
-                threshold=section.threshold,
-                unknown_labels=section.unknown_labels,
-                macrolanguage_match=section.macrolanguage_match,
-                max_chars=section.max_chars,
-                exclusion_writer=factory(LanguageIdFilter.name),
-                batch_size=section.batch_size,
-            )
-        )
-    if config.decontamination.enabled:
-        section = config.decontamination
-        filters.append(
-            DecontaminationFilter(
-                section.task_dirs,
-                section.ngram,
-                section.spaceless_ngram,
-                cache_dir=section.cache_dir,
-                exclusion_writer=factory(DecontaminationFilter.name),
-            )
-        )
+    for section_name, filter_class in STEPS:
+        section = getattr(config, section_name)
+        if not section.enabled:
+            continue
+        kwargs = {_RENAMED.get(key, key): value for key, value in section.model_dump(exclude={"enabled"}).items()}
+        filters.append(filter_class(**kwargs, exclusion_writer=factory(filter_class.name)))
     return filters
