@@ -6,13 +6,15 @@ run restarted with the same config skips finished tasks and redoes the others fr
 1. ``ingest`` (T): read sources -> drop read errors -> cleaning filters -> shard ``work/clean/<rank>``
    -> exact-dedup signatures (language + text without punctuation/digits/whitespace).
 2. ``exact_find`` (F): datatrove's hash-partitioned duplicate finder over all shards (correct for any T).
-3. ``dedup`` (T): shard -> exact-dedup filter -> shard ``work/dedup/<rank>`` -> MinHash signatures.
+3. ``minhash_signatures`` (T): shard minus exact duplicates -> MinHash signatures.
 4. ``minhash_buckets`` (buckets) and 5. ``minhash_cluster`` (1): datatrove's MinHash stages 2 and 3.
-6. ``publish`` (T): shard -> MinHash filter -> relabel tally -> ``data/<label>/<rank>.parquet``.
+6. ``publish`` (T): shard minus both kinds of duplicates -> ``data/<label>/<rank>.parquet``; the duplicates ->
+   ``dropped/exact_dedup|minhash/<rank>.parquet``; relabel tally (columnar: ``glot500.corpus.publish``).
 7. ``finalize`` (1): small-language exclusion, ``stats.json`` (+ accounting check), corpus card, manifest.
 
-Stages that are switched off are left out (no exact dedup: the ingest shard goes straight to ``dedup``, ...).
-Every drop goes to ``dropped/<step>/<rank>.parquet`` with its reason.
+Stages that are switched off are left out (no exact dedup: the MinHash signatures are computed in ``ingest``;
+no dedup at all: ``ingest`` writes ``data/`` itself). Every drop goes to ``dropped/<step>/<rank>.parquet`` with
+its reason.
 """
 
 from __future__ import annotations
@@ -47,8 +49,8 @@ def default_tasks(config: CorpusConfig, n_units: int) -> int:
 
 def plan_stages(config: CorpusConfig, units: list, tasks: int) -> list[Stage]:
     """The datatrove stages for ``config`` (see the module docstring)."""
-    from datatrove.pipeline.dedup.exact_dedup import ExactDedupConfig, ExactDedupFilter, ExactFindDedups
-    from datatrove.pipeline.dedup.minhash import MinhashDedupCluster, MinhashDedupFilter
+    from datatrove.pipeline.dedup.exact_dedup import ExactDedupConfig, ExactFindDedups
+    from datatrove.pipeline.dedup.minhash import MinhashDedupCluster
 
     from glot500.corpus.dedup import (
         LanguageExactDedupSignature,
@@ -57,11 +59,11 @@ def plan_stages(config: CorpusConfig, units: list, tasks: int) -> list[Stage]:
         exact_dedup_key,
         minhash_config,
     )
+    from glot500.corpus.publish import DedupShardReader, Removal, ShardPublisher
     from glot500.corpus.steps import (
         READ_STEP,
         FinalizeStep,
         RelabelTally,
-        ShardReader,
         SourceReader,
         data_writer,
         dropped_writer,
@@ -78,34 +80,35 @@ def plan_stages(config: CorpusConfig, units: list, tasks: int) -> list[Stage]:
     )
     stages: list[Stage] = []
     read_dropped = dropped_writer(str(out), READ_STEP, "read_error")
-    current = [
+    ingest = [
         SourceReader(units, config.reading, str(work / "ingest_counts"), read_dropped),
         *cleaning_filters(config),
     ]
-    name = "ingest"
-    if config.exact_dedup.enabled:
-        current += [
-            shard_writer(str(work / "clean")),
-            LanguageExactDedupSignature(str(work / "exact_sigs"), exact, finder_workers=finder_workers),
-        ]
-        stages.append(Stage(name, current, tasks))
-        find = ExactFindDedups(str(work / "exact_sigs"), str(work / "exact_dups"), exact)
-        stages.append(Stage("exact_find", [find], finder_workers))
-        dropped = dropped_writer(str(out), "exact_dedup", "duplicate")
-        current = [ShardReader(str(work / "clean")), ExactDedupFilter(str(work / "exact_dups"), exact, dropped)]
-        name = "dedup"
-    if config.minhash.enabled:
-        current += [shard_writer(str(work / "dedup")), LanguageMinhashSignature(str(work / "minhash_sigs"), minhash)]
-        stages.append(Stage(name, current, tasks))
-        buckets = SortedMinhashBuckets(str(work / "minhash_sigs"), str(work / "minhash_buckets"), config=minhash)
-        stages.append(Stage("minhash_buckets", [buckets], config.minhash.num_buckets))
-        cluster = MinhashDedupCluster(str(work / "minhash_buckets"), str(work / "minhash_remove"), config=minhash)
-        stages.append(Stage("minhash_cluster", [cluster], 1))
-        dropped = dropped_writer(str(out), "minhash", "near_duplicate")
-        current = [ShardReader(str(work / "dedup")), MinhashDedupFilter(str(work / "minhash_remove"), dropped)]
-        name = "publish"
-    current += [RelabelTally(str(work / "relabels")), data_writer(str(out))]
-    stages.append(Stage(name, current, tasks))
+    if not (config.exact_dedup.enabled or config.minhash.enabled):
+        stages.append(Stage("ingest", [*ingest, RelabelTally(str(work / "relabels")), data_writer(str(out))], tasks))
+    else:
+        shards = str(work / "clean")
+        ingest.append(shard_writer(shards))
+        removals: list[Removal] = []
+        if config.exact_dedup.enabled:
+            ingest.append(LanguageExactDedupSignature(str(work / "exact_sigs"), exact, finder_workers=finder_workers))
+            stages.append(Stage("ingest", ingest, tasks))
+            find = ExactFindDedups(str(work / "exact_sigs"), str(work / "exact_dups"), exact)
+            stages.append(Stage("exact_find", [find], finder_workers))
+            removals.append(Removal("exact", str(work / "exact_dups"), "exact_dedup", "duplicate"))
+        if config.minhash.enabled:
+            signatures = LanguageMinhashSignature(str(work / "minhash_sigs"), minhash)
+            if removals:  # the MinHash stream is the shard minus exact duplicates
+                stages.append(Stage("minhash_signatures", [DedupShardReader(shards, removals), signatures], tasks))
+            else:
+                stages.append(Stage("ingest", [*ingest, signatures], tasks))
+            buckets = SortedMinhashBuckets(str(work / "minhash_sigs"), str(work / "minhash_buckets"), config=minhash)
+            stages.append(Stage("minhash_buckets", [buckets], config.minhash.num_buckets))
+            cluster = MinhashDedupCluster(str(work / "minhash_buckets"), str(work / "minhash_remove"), config=minhash)
+            stages.append(Stage("minhash_cluster", [cluster], 1))
+            removals = [*removals, Removal("minhash", str(work / "minhash_remove"), "minhash", "near_duplicate")]
+        publisher = ShardPublisher(shards, removals, str(out), str(work / "relabels"))
+        stages.append(Stage("publish", [publisher], tasks))
     stages.append(Stage("finalize", [FinalizeStep(config.model_dump(mode="json"), tasks, len(units))], 1))
     return stages
 
@@ -289,7 +292,7 @@ def finalize(config: CorpusConfig, tasks: int, n_units: int) -> dict[str, Any]:
     return stats
 
 
-INTERMEDIATES = ("clean", "dedup", "exact_sigs", "minhash_sigs", "minhash_buckets")
+INTERMEDIATES = ("clean", "exact_sigs", "minhash_sigs", "minhash_buckets")
 
 
 def remove_intermediates(work: Path) -> None:

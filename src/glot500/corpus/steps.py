@@ -134,39 +134,8 @@ def _shard_row(doc: Document) -> tuple:
 
 
 def shard_writer(folder: str) -> ColumnarParquetWriter:
-    """Intermediate shard of one task: ``folder/<rank>.parquet`` (read back in the same order by ShardReader)."""
+    """Intermediate shard of one task: ``folder/<rank>.parquet`` (read back as a table by ``glot500.corpus.publish``)."""
     return ColumnarParquetWriter(folder, "${rank}.parquet", SHARD_COLUMNS, _shard_row, compression="lz4")
-
-
-class ShardReader(PipelineStep):
-    """Reads ``folder/<rank>.parquet`` back, in order: dedup filters address documents by their index."""
-
-    name = "glot500 shard reader"
-    type = "📖 - READER"
-
-    def __init__(self, folder: str) -> None:
-        super().__init__()
-        self.folder = folder
-
-    def run(self, data: DocumentsPipeline = None, rank: int = 0, world_size: int = 1) -> DocumentsPipeline:
-        import pyarrow.parquet as pq
-
-        path = Path(self.folder) / f"{rank:05d}.parquet"
-        if not path.is_file():
-            return
-        for batch in pq.ParquetFile(path).iter_batches(batch_size=8192):
-            columns = batch.to_pydict()
-            for doc_id, text, lang, original, source in zip(
-                columns["id"],
-                columns["text"],
-                columns["lang"],
-                columns["original_lang"],
-                columns["source"],
-                strict=True,
-            ):
-                yield Document(
-                    text=text, id=doc_id, metadata={"lang": lang, "original_lang": original, "source": source}
-                )
 
 
 def _dropped_row(step: str, default_reason: str, doc: Document) -> tuple:
