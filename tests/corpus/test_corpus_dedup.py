@@ -157,3 +157,13 @@ def test_removal_table_matches_the_normal_form_on_every_plane_0_to_2_character()
     codes = [c for c in range(0x32400) if not 0xD800 <= c < 0xE000]
     text = "".join(map(chr, codes))
     assert dedup_normal_form(text) == "".join(chr(c) for c in codes if not table[c])
+
+
+def test_lexicographic_order_equals_lexsort_with_many_ties() -> None:
+    from glot500.corpus.dedup import lexicographic_order
+
+    rng = np.random.default_rng(1)
+    keys = [rng.integers(0, 6, 2000, dtype=np.uint64), rng.integers(0, 3, 2000), rng.permutation(2000)]
+    assert np.array_equal(lexicographic_order(keys), np.lexsort(keys[::-1]))
+    unique = [rng.permutation(500).astype(np.uint64), rng.integers(0, 3, 500)]
+    assert np.array_equal(lexicographic_order(unique), np.lexsort(unique[::-1]))

@@ -117,8 +117,10 @@ def write_plots(folder: Path, stats: dict[str, Any]) -> list[str]:
     }
     for name, plot in plotters.items():
         figure, axis = plt.subplots(figsize=(8, 4), dpi=100)
-        plot(axis, languages, stats)
-        figure.tight_layout()
+        labels = plot(axis, languages, stats) or []
+        # fixed margins, the left one wide enough for the longest category label (tight_layout costs 0.1 s a plot)
+        left = min(0.5, 0.1 + 0.0085 * max(map(len, labels), default=0))
+        figure.subplots_adjust(left=left, right=0.97, bottom=0.13, top=0.91)
         figure.savefig(folder / f"{name}.png", metadata={"Software": None})
         plt.close(figure)
     return list(plotters)
@@ -126,7 +128,10 @@ def write_plots(folder: Path, stats: dict[str, Any]) -> list[str]:
 
 def _plot_sizes(axis, languages, _stats) -> None:
     sizes = sorted((entry["kept"] for entry in languages.values()), reverse=True)
-    axis.bar(range(len(sizes)), sizes, width=1.0, color="tab:blue")
+    # one filled step outline instead of a bar per language (hundreds of rectangles are slow to draw)
+    axis.stairs(
+        sizes, range(len(sizes) + 1), fill=True, color="tab:blue", baseline=0.5 if sizes and min(sizes) > 0 else 0
+    )
     axis.set_yscale("log" if sizes and max(sizes) > 0 else "linear")
     axis.set_xlabel(f"language-scripts, largest first ({len(sizes)})")
     axis.set_ylabel("kept chunks")
@@ -160,6 +165,7 @@ def _plot_scripts(axis, languages, _stats) -> None:
     axis.set_xscale("log" if top and top[0][1] > 0 else "linear")
     axis.set_xlabel("kept chunks (log scale)")
     axis.set_title(f"Scripts (top {len(top)} of {len(per_script)})")
+    return [script for script, _ in top]
 
 
 def _plot_drops(axis, _languages, stats) -> None:
@@ -167,6 +173,7 @@ def _plot_drops(axis, _languages, stats) -> None:
     axis.barh([r for r, _ in drops][::-1], [n for _, n in drops][::-1], color="tab:red")
     axis.set_xlabel("dropped chunks")
     axis.set_title("Drop reasons (step:reason)")
+    return [reason for reason, _ in drops]
 
 
 def format_summary(stats: dict[str, Any], top: int = 20) -> str:

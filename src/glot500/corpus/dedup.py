@@ -13,6 +13,7 @@ import re
 import unicodedata
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 from datatrove.data import Document, DocumentsPipeline
 from datatrove.pipeline.dedup.exact_dedup import ExactDedupSignature
@@ -362,9 +363,27 @@ class LanguageMinhashSignature(MinhashDedupSignature):
             for name in names:  # datatrove's stage 2 merges sorted files
                 with self.output_folder.open(name, mode="rb") as file:
                     records = np.frombuffer(file.read(), dtype=dtype).copy()
-                records.sort(order=dtype.names)
+                records = records[lexicographic_order([records[name] for name in dtype.names])]
                 with self.output_folder.open(name, mode="wb") as file:
                     file.write(records.tobytes())
+
+
+def lexicographic_order(keys: list) -> Any:
+    """Indices that sort rows by ``keys[0]``, then ``keys[1]``, ... (``np.lexsort(keys[::-1])``), ~10x faster
+    when the first key is nearly unique, as MinHash values are: one sort by it, then a full sort of the runs of
+    rows that tie on it (each run keeps its slots, since the first key orders the runs)."""
+    import numpy as np
+
+    order = np.argsort(keys[0], kind="stable")
+    first = keys[0][order]
+    tied = first[1:] == first[:-1]
+    if tied.any():
+        in_run = np.zeros(len(order), dtype=bool)
+        in_run[1:] |= tied
+        in_run[:-1] |= tied
+        rows = order[in_run]
+        order[in_run] = rows[np.lexsort([key[rows] for key in reversed(keys)])]
+    return order
 
 
 class SortedMinhashBuckets(MinhashDedupBuckets):
@@ -402,8 +421,8 @@ class SortedMinhashBuckets(MinhashDedupBuckets):
                 if not parts:
                     return
                 records, stem, file_id = np.concatenate(parts), np.concatenate(stems), np.concatenate(file_ids)
-                keys = [records["doc"], file_id] + [records[f"h{i}"] for i in reversed(range(per_bucket))]
-                order = np.lexsort(keys)  # primary key last: signature, then file, then document
+                keys = [records[f"h{i}"] for i in range(per_bucket)] + [file_id, records["doc"]]
+                order = lexicographic_order(keys)  # signature, then file, then document
                 records, stem = records[order], stem[order]
                 same = np.ones(len(records) - 1, dtype=bool)
                 for i in range(per_bucket):

@@ -16,7 +16,7 @@ from datatrove.utils.stats import PipelineStats
 
 from glot500.core.errors import MissingDependencyError
 from glot500.corpus.config import ExecutorSettings
-from glot500.corpus.steps import quiet_datatrove_logs
+from glot500.corpus.steps import cache_loguru_lib_dirs, quiet_datatrove_logs
 
 
 def make_executor(name: str, pipeline: list, tasks: int, settings: ExecutorSettings, logging_dir: Path, depends=None):
@@ -87,6 +87,7 @@ class SequentialAwareLocalExecutor(LocalPipelineExecutor):
 
     def _run_for_rank(self, rank: int, local_rank: int = 0, node_rank: int = -1) -> PipelineStats:
         quiet_datatrove_logs(None)  # before datatrove's task logger prints the pipeline (in pool workers too)
+        cache_loguru_lib_dirs()
         return super()._run_for_rank(rank, local_rank, node_rank)
 
     def run(self):

@@ -19,6 +19,7 @@ its reason.
 
 from __future__ import annotations
 
+import gc
 import json
 import logging
 import os
@@ -140,27 +141,29 @@ def build_corpus(config: CorpusConfig, overwrite: bool = False) -> dict[str, Any
     from glot500.corpus.steps import quiet_datatrove_logs
     from glot500.corpus.units import expand_sources
 
-    quiet_datatrove_logs(None)
-    out = Path(config.output)
-    prepare_output(out, config, overwrite)
-    units = expand_sources(config.sources)
-    tasks = default_tasks(config, len(units))
-    stages = plan_stages(config, units, tasks)
-    logger.info(
-        "corpus build: %d input units, %d tasks, %d workers, %s executor, stages: %s",
-        len(units),
-        tasks,
-        config.executor.workers,
-        config.executor.kind,
-        ", ".join(stage.name for stage in stages),
-    )
-    executors = chain_executors(stages, config, out / "work" / "logs")
-    tqdm_disable = os.environ.get("TQDM_DISABLE")  # the quiet step sets it for datatrove's inner bars
+    # the in-process tasks silence datatrove's bars (TQDM_DISABLE) and relax the GC: undone when the build ends
+    gc_threshold, tqdm_disable = gc.get_threshold(), os.environ.get("TQDM_DISABLE")
     try:
+        quiet_datatrove_logs(None)
+        out = Path(config.output)
+        prepare_output(out, config, overwrite)
+        units = expand_sources(config.sources)
+        tasks = default_tasks(config, len(units))
+        stages = plan_stages(config, units, tasks)
+        logger.info(
+            "corpus build: %d input units, %d tasks, %d workers, %s executor, stages: %s",
+            len(units),
+            tasks,
+            config.executor.workers,
+            config.executor.kind,
+            ", ".join(stage.name for stage in stages),
+        )
+        executors = chain_executors(stages, config, out / "work" / "logs")
         with StageProgress(stages, out / "work" / "logs", enabled=config.executor.kind != "slurm"):
             for executor in executors:
                 executor.run()
     finally:
+        gc.set_threshold(*gc_threshold)
         if tqdm_disable is None:
             os.environ.pop("TQDM_DISABLE", None)
         else:

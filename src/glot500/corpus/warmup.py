@@ -13,8 +13,10 @@ def warm_up() -> None:
     """Import the stage modules and run each cleaning filter and the dedup key once on a sample chunk."""
     from datatrove.data import Document
 
-    from glot500.corpus import dedup, steps  # noqa: F401 - imported for their side effect: loaded modules
-    from glot500.corpus.dedup import exact_dedup_key
+    from glot500.corpus import dedup, publish, steps  # noqa: F401 - imported for their side effect: loaded modules
+    from glot500.corpus.dedup import LanguageMinhashSignature, exact_dedup_hashes, exact_dedup_key, minhash_config
+
+    steps.cache_loguru_lib_dirs()
 
     sample = Document(
         text="Warm-up chunk, 12 words: every table gets built once here.",
@@ -22,6 +24,8 @@ def warm_up() -> None:
         metadata={"lang": "eng_Latn", "original_lang": "eng_Latn", "source": "warmup"},
     )
     exact_dedup_key(sample)
+    exact_dedup_hashes([sample.text], ["eng_Latn"])
+    LanguageMinhashSignature("unused", minhash_config(5, 1, 1, 0)).shingles(sample.text, "eng_Latn")
     try:
         from glot500.corpus.filters import CleaningConfig, build_cleaning_filters
 

@@ -30,7 +30,7 @@ class LengthFilter(ChunkFilter):
         min_words: int = 3,
         min_chars: int = 1,
         exclusion_writer: DiskWriter | None = None,
-        batch_size: int = 256,
+        batch_size: int = 1024,
     ) -> None:
         super().__init__(exclusion_writer, batch_size=batch_size)
         self.min_words = min_words
@@ -65,7 +65,7 @@ class SpecialCharactersFilter(ChunkFilter):
         max_ratio: float = 0.4,
         attached_marks_are_letters: bool = True,
         exclusion_writer: DiskWriter | None = None,
-        batch_size: int = 256,
+        batch_size: int = 1024,
     ) -> None:
         super().__init__(exclusion_writer, batch_size=batch_size)
         self.max_ratio = max_ratio
@@ -95,7 +95,7 @@ class CharacterRepetitionFilter(ChunkFilter):
         max_ratio: float = 0.2,
         roots_exact: bool = False,
         exclusion_writer: DiskWriter | None = None,
-        batch_size: int = 256,
+        batch_size: int = 1024,
     ) -> None:
         super().__init__(exclusion_writer, batch_size=batch_size)
         self.ngram = ngram
@@ -121,7 +121,7 @@ class WordRepetitionFilter(ChunkFilter):
         max_ratio: float = 0.3,
         spaceless_ngram: int = 10,
         exclusion_writer: DiskWriter | None = None,
-        batch_size: int = 256,
+        batch_size: int = 1024,
     ) -> None:
         super().__init__(exclusion_writer, batch_size=batch_size)
         self.ngram = ngram

@@ -31,7 +31,7 @@ class ScriptConsistencyFilter(ChunkFilter):
         action: Literal["drop", "relabel"] = "drop",
         keep_scriptless: bool = True,
         exclusion_writer: DiskWriter | None = None,
-        batch_size: int = 256,
+        batch_size: int = 1024,
     ) -> None:
         super().__init__(exclusion_writer, batch_size=batch_size)
         self.action = action
