@@ -29,17 +29,21 @@ class AccountingError(RuntimeError):
 
 
 def _group_parquet(files: list[Path], keys: list[str], with_bytes: bool) -> dict[tuple, list[int]]:
-    """``{key values: [rows, text bytes]}`` over parquet files (columnar: no Python loop over rows)."""
+    """``{key values: [rows, text bytes]}`` over parquet files (columnar: no Python loop over rows).
+
+    Files are read whole with the low-level reader (``pq.read_table`` costs ~1 ms of set-up per file, most of
+    the time for hundreds of per-language files) and grouped together, ``GROUP_ROWS`` rows at a time."""
+    import pyarrow as pa
     import pyarrow.compute as pc
     import pyarrow.parquet as pq
 
     totals: dict[tuple, list[int]] = defaultdict(lambda: [0, 0])
-    for file in files:
-        table = pq.read_table(file, columns=keys + (["text"] if with_bytes else []))
-        if table.num_rows == 0:
-            continue
+    pending: list = []
+
+    def add_pending() -> None:
+        table = pa.concat_tables(pending)
+        pending.clear()
         if with_bytes:
-            table = table.append_column("nbytes", pc.binary_length(table["text"]).cast("int64"))
             grouped = table.group_by(keys).aggregate([("nbytes", "count"), ("nbytes", "sum")])
             value_columns = ["nbytes_count", "nbytes_sum"]
         else:
@@ -51,7 +55,25 @@ def _group_parquet(files: list[Path], keys: list[str], with_bytes: bool) -> dict
             entry[0] += rows[value_columns[0]][i]
             if with_bytes:
                 entry[1] += rows[value_columns[1]][i] or 0
+
+    pending_rows = 0
+    for file in files:
+        table = pq.ParquetFile(file).read(columns=keys + (["text"] if with_bytes else []), use_threads=False)
+        if table.num_rows == 0:
+            continue
+        if with_bytes:
+            table = table.select(keys).append_column("nbytes", pc.binary_length(table["text"]).cast("int64"))
+        pending.append(table)
+        pending_rows += table.num_rows
+        if pending_rows >= GROUP_ROWS:
+            add_pending()
+            pending_rows = 0
+    if pending:
+        add_pending()
     return totals
+
+
+GROUP_ROWS = 1_000_000
 
 
 def read_input_counts(counts_dir: Path, tasks: int) -> tuple[dict[Key, list[int]], list[dict[str, str]]]:

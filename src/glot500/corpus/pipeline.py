@@ -138,12 +138,14 @@ def build_corpus(config: CorpusConfig, overwrite: bool = False) -> dict[str, Any
         ConfigError: the output folder holds a build of a different config (pass ``overwrite=True``).
     """
     from glot500.core.stats import read_corpus_stats
+    from glot500.corpus.executors import shared_pools, start_fork_server
     from glot500.corpus.steps import quiet_datatrove_logs
     from glot500.corpus.units import expand_sources
 
     # the in-process tasks silence datatrove's bars (TQDM_DISABLE) and relax the GC: undone when the build ends
     gc_threshold, tqdm_disable = gc.get_threshold(), os.environ.get("TQDM_DISABLE")
     try:
+        start_fork_server(config.executor)
         quiet_datatrove_logs(None)
         out = Path(config.output)
         prepare_output(out, config, overwrite)
@@ -159,7 +161,7 @@ def build_corpus(config: CorpusConfig, overwrite: bool = False) -> dict[str, Any
             ", ".join(stage.name for stage in stages),
         )
         executors = chain_executors(stages, config, out / "work" / "logs")
-        with StageProgress(stages, out / "work" / "logs", enabled=config.executor.kind != "slurm"):
+        with shared_pools(), StageProgress(stages, out / "work" / "logs", enabled=config.executor.kind != "slurm"):
             for executor in executors:
                 executor.run()
     finally:

@@ -11,6 +11,8 @@ logger = logging.getLogger(__name__)
 
 def warm_up() -> None:
     """Import the stage modules and run each cleaning filter and the dedup key once on a sample chunk."""
+    import pyarrow.compute  # noqa: F401 - the shard, publish and accounting steps need them in every worker
+    import pyarrow.parquet  # noqa: F401
     from datatrove.data import Document
 
     from glot500.corpus import dedup, publish, steps  # noqa: F401 - imported for their side effect: loaded modules
@@ -33,6 +35,17 @@ def warm_up() -> None:
             block.filter(sample)
     except Exception as error:  # noqa: BLE001 - warming is an optimisation; the tasks report real errors
         logger.debug("cleaning filters not warmed up: %s", error)
+    try:  # the finalize task: language registry (head/tail) and the corpus card's plots
+        import matplotlib
+
+        matplotlib.use("Agg")
+        import matplotlib.pyplot  # noqa: F401
+
+        from glot500.languages import is_head
+
+        is_head("eng_Latn")
+    except Exception as error:  # noqa: BLE001
+        logger.debug("finalize not warmed up: %s", error)
 
 
 warm_up()
