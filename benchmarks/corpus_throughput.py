@@ -135,7 +135,9 @@ def main() -> None:
     parser.add_argument("--input", type=Path, default=DEFAULT_INPUT, help="folder of <label>.txt[.xz] files")
     parser.add_argument("--max-mb", type=float, default=20.0, help="uncompressed MB of input to time")
     parser.add_argument("--baseline-mb", type=float, default=1.0, help="MB for the slow stock Gopher baseline")
-    parser.add_argument("--tasks", type=int, default=4, help="input shards (the same for 1 and 2 workers)")
+    parser.add_argument(
+        "--tasks", type=int, default=8, help="input shards (the same for 1 and 2 workers; 8 lets 2 workers balance)"
+    )
     parser.add_argument("--small-mb", type=float, default=2.0, help="size of the small build (marginal rates)")
     parser.add_argument("--skip", nargs="*", default=[], choices=["a", "b", "c", "d"], help="parts to skip")
     args = parser.parse_args()

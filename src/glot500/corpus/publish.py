@@ -16,6 +16,7 @@ as index masks:
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
@@ -158,24 +159,32 @@ class ShardPublisher(PipelineStep):
                 "reason": pa.array([removal.reason] * n, pa.string()),
             }
         )
-        write_parquet(table, Path(self.output_dir) / "dropped" / removal.step, SHARD_NAME.format(rank=rank))
+        write_parquet(table, self.output_dir, f"dropped/{removal.step}/{SHARD_NAME.format(rank=rank)}")
 
     def _write_data(self, kept, rank: int) -> None:
-        import pyarrow.compute as pc
-
         if not kept.num_rows:
             return
         kept = kept.select(["id", "text", "lang", "source"])
-        order = pc.sort_indices(kept["lang"])  # stable: shard order within each label
-        kept = kept.take(order)
-        labels = kept["lang"].to_numpy(zero_copy_only=False)
-        starts = np.flatnonzero(np.r_[True, labels[1:] != labels[:-1]])
-        ends = np.r_[starts[1:], len(labels)]
-        for start, end in zip(starts.tolist(), ends.tolist(), strict=True):
-            label = labels[start]
-            write_parquet(
-                kept.slice(start, end - start), Path(self.output_dir) / "data" / label, SHARD_NAME.format(rank=rank)
-            )
+        for label, rows in label_runs(kept):
+            write_parquet(rows, self.output_dir, f"data/{label}/{SHARD_NAME.format(rank=rank)}")
+
+
+def label_runs(table):
+    """``(label, rows)`` per label of ``table``, rows in table order. A shard is read unit by unit, so its labels
+    usually come in one run each and are sliced as they are; otherwise the table is first sorted (stably)."""
+    import pyarrow.compute as pc
+
+    codes = pc.dictionary_encode(table["lang"]).combine_chunks()
+    indices = codes.indices.to_numpy()
+    starts = np.flatnonzero(np.r_[True, indices[1:] != indices[:-1]])
+    if len(starts) != len(codes.dictionary):  # a label in several runs: group them
+        table = table.take(pc.sort_indices(table["lang"]))  # stable: table order within each label
+        yield from label_runs(table)
+        return
+    ends = np.r_[starts[1:], len(indices)]
+    labels = codes.dictionary.to_pylist()
+    for start, end in zip(starts.tolist(), ends.tolist(), strict=True):
+        yield labels[indices[start]], table.slice(start, end - start)
 
 
 def relabel_tally(kept) -> list[list]:
@@ -194,10 +203,14 @@ def relabel_tally(kept) -> list[list]:
     return sorted([list(row) for row in rows])
 
 
-def write_parquet(table, folder: Path, name: str, compression: str = "zstd", row_group_size: int = 8192) -> None:
-    """Write ``table`` to ``folder/name`` through datatrove's DataFolder (local or remote)."""
+def write_parquet(table, folder: str, name: str, compression: str = "zstd", row_group_size: int = 8192) -> None:
+    """Write ``table`` to ``folder/name`` through datatrove's DataFolder (local or remote; one per folder)."""
     import pyarrow.parquet as pq
 
-    data_folder = get_datafolder(str(folder))
-    with data_folder.open(name, "wb") as handle:
+    with _data_folder(folder).open(name, "wb") as handle:
         pq.write_table(table, handle, compression=compression, row_group_size=row_group_size)
+
+
+@lru_cache(maxsize=8)
+def _data_folder(folder: str):
+    return get_datafolder(folder)
