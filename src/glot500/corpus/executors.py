@@ -94,12 +94,17 @@ def shared_pools():
     starting one per stage (~0.3 s each on 2 cores); the pools are closed when the block ends."""
     global _SHARED_POOLS
     outer, _SHARED_POOLS = _SHARED_POOLS, {}
+    failed = True
     try:
         yield
+        failed = False
     finally:
         pools, _SHARED_POOLS = _SHARED_POOLS, outer
         for pool in pools.values():
-            pool.close()
+            if failed:  # a task raised or the build was interrupted: do not wait for the other tasks
+                pool.terminate()
+            else:
+                pool.close()
             pool.join()
 
 
