@@ -18,6 +18,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 
 import numpy as np
 from datatrove.data import Document, DocumentsPipeline
@@ -31,7 +32,7 @@ SHARD_NAME = "{rank:05d}.parquet"
 class Removal:
     """Where one dedup method listed the documents to drop, and how drops are recorded."""
 
-    kind: str  # "exact" (datatrove ExactFindDedups output) or "minhash" (MinhashDedupCluster output)
+    kind: Literal["exact", "minhash"]  # datatrove's ExactFindDedups / MinhashDedupCluster output
     folder: str
     step: str  # dropped/<step>/
     reason: str
