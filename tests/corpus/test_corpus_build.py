@@ -149,3 +149,18 @@ def test_resuming_into_a_folder_of_another_config_is_refused(tmp_path: Path) -> 
     build_corpus(config)
     with pytest.raises(ConfigError, match="different config"):
         build_corpus(config.model_copy(update={"minhash": config.minhash.model_copy(update={"enabled": True})}))
+
+
+def test_a_build_leaves_the_gc_and_the_environment_as_it_found_them(tmp_path: Path, monkeypatch) -> None:
+    import gc
+    import os
+
+    monkeypatch.delenv("TQDM_DISABLE", raising=False)
+    before = gc.get_threshold()
+    write_lines(tmp_path / "input" / "deu_Latn.txt", sentences("latin", 20, seed=21))
+    config = CorpusConfig(
+        sources=[SourceConfig(type="text", path=str(tmp_path / "input"))], output=str(tmp_path / "out")
+    )
+    assert build_corpus(config)["totals"]["chunks_in"] == 20
+    assert gc.get_threshold() == before  # the tasks relax it while they run
+    assert "TQDM_DISABLE" not in os.environ  # the quiet step sets it for datatrove's inner bars
