@@ -87,7 +87,7 @@ def test_ray_executor_builds_the_same_corpus(tmp_path: Path) -> None:
 
     write_lines(tmp_path / "in" / "deu_Latn.txt", sentences("latin", 30, seed=5))
     write_lines(tmp_path / "in" / "cmn_Hani.txt", sentences("han", 20, seed=6) + ["", "\ufffd"])
-    # dedup stages off: each Ray task costs seconds of scheduling; ingest (2 tasks) + finalize show the path
+    # dedup stages off: each Ray task costs seconds of scheduling; ingest, publish (2 tasks each) + finalize show it
     common = {
         "sources": [SourceConfig(type="text", path=str(tmp_path / "in"))],
         "minhash": {"enabled": False},

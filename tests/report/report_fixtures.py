@@ -40,34 +40,21 @@ def make_rows(seed: int = 0) -> list[ResultRow]:
         for lang in HEAD + TAIL:
             head = lang in HEAD
             hits = [1.0 if rng.random() < _score(model, lang, rng) else 0.0 for _ in range(40)]
-            if (model, "retrieval_tatoeba", lang) == ERROR[:3]:
-                rows.append(
-                    ResultRow(
-                        model=model,
-                        task="retrieval",
-                        dataset="retrieval_tatoeba",
-                        lang=lang,
-                        metric="top1",
-                        value=None,
-                        n=0,
-                        head=head,
-                        error=ERROR[3],
-                    )
+            failed = (model, "retrieval_tatoeba", lang) == ERROR[:3]
+            rows.append(
+                ResultRow(
+                    model=model,
+                    task="retrieval",
+                    dataset="retrieval_tatoeba",
+                    lang=lang,
+                    metric="top1",
+                    value=None if failed else sum(hits) / len(hits),
+                    n=0 if failed else len(hits),
+                    head=head,
+                    error=ERROR[3] if failed else None,
+                    items=None if failed else hits,
                 )
-            else:
-                rows.append(
-                    ResultRow(
-                        model=model,
-                        task="retrieval",
-                        dataset="retrieval_tatoeba",
-                        lang=lang,
-                        metric="top1",
-                        value=sum(hits) / len(hits),
-                        n=len(hits),
-                        head=head,
-                        items=hits,
-                    )
-                )
+            )
             if (model, "taxi1500", lang) != MISSING:
                 rows.append(
                     ResultRow(

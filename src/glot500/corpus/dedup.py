@@ -10,7 +10,6 @@
 from __future__ import annotations
 
 import re
-import unicodedata
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -24,48 +23,33 @@ from datatrove.utils.word_tokenizers import WordTokenizer
 _REMOVED_CATEGORIES = ("P", "N", "Z", "Cc", "Cf")
 
 
-@lru_cache(maxsize=4)
-def _removed_ranges(low: int, high: int) -> tuple[tuple[int, int], ...]:
-    """Inclusive ranges of the code points in ``[low, high)`` whose category is removed by the normal form."""
-    ranges: list[tuple[int, int]] = []
-    for code in range(low, high):
-        char = chr(code)
-        if unicodedata.category(char).startswith(_REMOVED_CATEGORIES) or char.isspace():
-            if ranges and ranges[-1][1] == code - 1:
-                ranges[-1] = (ranges[-1][0], code)
-            else:
-                ranges.append((code, code))
-    return tuple(ranges)
-
-
-# Planes 3-13 are unassigned and 15-16 private use: only planes 0-2 and the tags block (plane 14) matter.
-_BMP, _ASTRAL = ((0, 0x10000),), ((0x10000, 0x32400), (0xE0000, 0xE1000))
-
-
-def _class_of_removed(spans: tuple[tuple[int, int], ...]) -> str:
-    """A regex character class of the removed code points in ``spans``, as ranges."""
-    ranges = [r for low, high in spans for r in _removed_ranges(low, high)]
-    parts = "".join(re.escape(chr(a)) if a == b else f"{re.escape(chr(a))}-{re.escape(chr(b))}" for a, b in ranges)
-    return f"[{parts}]+"
-
-
 @lru_cache(maxsize=1)
 def _removed_table():
     """``table[code point]`` is True where the normal form removes the character (a numpy lookup table)."""
+
+    from glot500.core.unicode import category_mask
+
+    table = category_mask(lambda category: category.startswith(_REMOVED_CATEGORIES))
+    table[[code for code in range(0x3001) if chr(code).isspace()]] = True  # no whitespace lies above U+3000
+    return table
+
+
+def _class_of_removed(low: int, high: int) -> str:
+    """A regex character class of the removed code points in ``[low, high)``, as ranges."""
     import numpy as np
 
-    table = np.zeros(0x110000, dtype=bool)
-    for low, high in _BMP + _ASTRAL:
-        for first, last in _removed_ranges(low, high):
-            table[first : last + 1] = True
-    return table
+    removed = np.r_[False, _removed_table()[low:high], False].astype(np.int8)
+    edges = np.flatnonzero(np.diff(removed))  # starts and (exclusive) ends of the removed runs
+    runs = [(low + first, low + end - 1) for first, end in zip(edges[::2].tolist(), edges[1::2].tolist(), strict=True)]
+    parts = "".join(re.escape(chr(a)) if a == b else f"{re.escape(chr(a))}-{re.escape(chr(b))}" for a, b in runs)
+    return f"[{parts}]+"
 
 
 @lru_cache(maxsize=1)
 def _strip_patterns() -> tuple[re.Pattern[str], re.Pattern[str]]:
     # Two patterns: sre matches a BMP-only class through a bitmap, but scans a class with astral ranges
     # linearly (5x slower); astral text is rare, so the second pattern only runs when there is some.
-    return re.compile(_class_of_removed(_BMP)), re.compile(_class_of_removed(_ASTRAL))
+    return re.compile(_class_of_removed(0, 0x10000)), re.compile(_class_of_removed(0x10000, 0x110000))
 
 
 def dedup_normal_form(text: str) -> str:

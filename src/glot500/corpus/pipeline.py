@@ -13,8 +13,8 @@ run restarted with the same config skips finished tasks and redoes the others fr
 7. ``finalize`` (1): small-language exclusion, ``stats.json`` (+ accounting check), corpus card, manifest.
 
 Stages that are switched off are left out (no exact dedup: the MinHash signatures are computed in ``ingest``;
-no dedup at all: ``ingest`` writes ``data/`` itself). Every drop goes to ``dropped/<step>/<rank>.parquet`` with
-its reason.
+no dedup at all: ``publish`` copies the shard to ``data/``). Every drop goes to ``dropped/<step>/<rank>.parquet``
+with its reason.
 """
 
 from __future__ import annotations
@@ -61,15 +61,7 @@ def plan_stages(config: CorpusConfig, units: list, tasks: int) -> list[Stage]:
         minhash_config,
     )
     from glot500.corpus.publish import DedupShardReader, Removal, ShardPublisher
-    from glot500.corpus.steps import (
-        READ_STEP,
-        FinalizeStep,
-        RelabelTally,
-        SourceReader,
-        data_writer,
-        dropped_writer,
-        shard_writer,
-    )
+    from glot500.corpus.steps import READ_STEP, FinalizeStep, SourceReader, dropped_writer, shard_writer
 
     out = Path(config.output)
     work = out / "work"
@@ -79,37 +71,33 @@ def plan_stages(config: CorpusConfig, units: list, tasks: int) -> list[Stage]:
     minhash = minhash_config(
         config.minhash.n_grams, config.minhash.num_buckets, config.minhash.hashes_per_bucket, config.minhash.seed
     )
-    stages: list[Stage] = []
-    read_dropped = dropped_writer(str(out), READ_STEP, "read_error")
+    shards = str(work / "clean")
     ingest = [
-        SourceReader(units, config.reading, str(work / "ingest_counts"), read_dropped),
+        SourceReader(
+            units, config.reading, str(work / "ingest_counts"), dropped_writer(str(out), READ_STEP, "read_error")
+        ),
         *cleaning_filters(config),
+        shard_writer(shards),
     ]
-    if not (config.exact_dedup.enabled or config.minhash.enabled):
-        stages.append(Stage("ingest", [*ingest, RelabelTally(str(work / "relabels")), data_writer(str(out))], tasks))
-    else:
-        shards = str(work / "clean")
-        ingest.append(shard_writer(shards))
-        removals: list[Removal] = []
-        if config.exact_dedup.enabled:
-            ingest.append(LanguageExactDedupSignature(str(work / "exact_sigs"), exact, finder_workers=finder_workers))
-            stages.append(Stage("ingest", ingest, tasks))
-            find = ExactFindDedups(str(work / "exact_sigs"), str(work / "exact_dups"), exact)
-            stages.append(Stage("exact_find", [find], finder_workers))
-            removals.append(Removal("exact", str(work / "exact_dups"), "exact_dedup", "duplicate"))
-        if config.minhash.enabled:
-            signatures = LanguageMinhashSignature(str(work / "minhash_sigs"), minhash)
-            if removals:  # the MinHash stream is the shard minus exact duplicates
-                stages.append(Stage("minhash_signatures", [DedupShardReader(shards, removals), signatures], tasks))
-            else:
-                stages.append(Stage("ingest", [*ingest, signatures], tasks))
-            buckets = SortedMinhashBuckets(str(work / "minhash_sigs"), str(work / "minhash_buckets"), config=minhash)
-            stages.append(Stage("minhash_buckets", [buckets], config.minhash.num_buckets))
-            cluster = MinhashDedupCluster(str(work / "minhash_buckets"), str(work / "minhash_remove"), config=minhash)
-            stages.append(Stage("minhash_cluster", [cluster], 1))
-            removals = [*removals, Removal("minhash", str(work / "minhash_remove"), "minhash", "near_duplicate")]
-        publisher = ShardPublisher(shards, removals, str(out), str(work / "relabels"))
-        stages.append(Stage("publish", [publisher], tasks))
+    stages = [Stage("ingest", ingest, tasks)]
+    removals: list[Removal] = []
+    if config.exact_dedup.enabled:
+        ingest.append(LanguageExactDedupSignature(str(work / "exact_sigs"), exact, finder_workers=finder_workers))
+        find = ExactFindDedups(str(work / "exact_sigs"), str(work / "exact_dups"), exact)
+        stages.append(Stage("exact_find", [find], finder_workers))
+        removals.append(Removal("exact", str(work / "exact_dups"), "exact_dedup", "duplicate"))
+    if config.minhash.enabled:
+        signatures = LanguageMinhashSignature(str(work / "minhash_sigs"), minhash)
+        if removals:  # the MinHash stream is the shard minus exact duplicates
+            stages.append(Stage("minhash_signatures", [DedupShardReader(shards, removals), signatures], tasks))
+        else:  # the shard's own order is the MinHash stream
+            ingest.append(signatures)
+        buckets = SortedMinhashBuckets(str(work / "minhash_sigs"), str(work / "minhash_buckets"), config=minhash)
+        stages.append(Stage("minhash_buckets", [buckets], config.minhash.num_buckets))
+        cluster = MinhashDedupCluster(str(work / "minhash_buckets"), str(work / "minhash_remove"), config=minhash)
+        stages.append(Stage("minhash_cluster", [cluster], 1))
+        removals.append(Removal("minhash", str(work / "minhash_remove"), "minhash", "near_duplicate"))
+    stages.append(Stage("publish", [ShardPublisher(shards, removals, str(out), str(work / "relabels"))], tasks))
     stages.append(Stage("finalize", [FinalizeStep(config.model_dump(mode="json"), tasks, len(units))], 1))
     return stages
 

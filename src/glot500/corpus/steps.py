@@ -1,5 +1,5 @@
-"""The corpus pipeline's own datatrove blocks: the source reader, the read-error filter, intermediate shards,
-the writers of ``data/`` and ``dropped/``, and the relabel tally.
+"""The corpus pipeline's own datatrove blocks: the source reader (read errors to ``dropped/read/``), the
+intermediate shard writer, the ``dropped/`` writer and the finalize step (``data/``: :mod:`.publish`).
 
 Documents carry ``metadata["lang"]`` (label, may be changed by script relabelling), ``metadata["original_lang"]``
 (the label the chunk was read with; accounting is by this one) and ``metadata["source"]``.
@@ -152,7 +152,6 @@ class SourceReader(PipelineStep):
 
 SHARD_COLUMNS = ("id", "text", "lang", "original_lang", "source")
 DROPPED_COLUMNS = ("id", "text", "lang", "source", "step", "reason")
-DATA_COLUMNS = ("id", "text", "lang", "source")
 
 
 def _shard_row(doc: Document) -> tuple:
@@ -185,40 +184,6 @@ def dropped_writer(output_dir: str, step: str, default_reason: str = "filtered")
         DROPPED_COLUMNS,
         partial(_dropped_row, step, default_reason),
     )
-
-
-def _data_row(doc: Document) -> tuple:
-    return doc.id, doc.text, doc.metadata["lang"], doc.metadata["source"]
-
-
-def data_writer(output_dir: str) -> ColumnarParquetWriter:
-    """``DIR/data/<label>/<rank>.parquet`` with columns id, text, lang, source."""
-    return ColumnarParquetWriter(str(Path(output_dir) / "data"), "${lang}/${rank}.parquet", DATA_COLUMNS, _data_row)
-
-
-class RelabelTally(PipelineStep):
-    """Counts kept chunks whose label was changed (script relabelling) per ``(original, new, source)``,
-    so that accounting can attribute them to the label they were read with."""
-
-    name = "glot500 relabel tally"
-    type = "📊 - STATS"
-
-    def __init__(self, folder: str) -> None:
-        super().__init__()
-        self.folder = folder
-
-    def run(self, data: DocumentsPipeline, rank: int = 0, world_size: int = 1) -> DocumentsPipeline:
-        moved: dict[tuple[str, str, str], list[int]] = {}
-        for doc in data:
-            meta = doc.metadata
-            if meta["lang"] != meta.get("original_lang", meta["lang"]):
-                entry = moved.setdefault((meta["original_lang"], meta["lang"], meta["source"]), [0, 0])
-                entry[0] += 1
-                entry[1] += len(doc.text.encode("utf-8"))
-            yield doc
-        write_json_atomic(
-            Path(self.folder) / f"{rank:05d}.json", [[*key, *value] for key, value in sorted(moved.items())]
-        )
 
 
 class FinalizeStep(PipelineStep):

@@ -21,32 +21,24 @@ reference implementations the vectorised ones in :mod:`.ngrams` are tested again
 from __future__ import annotations
 
 import sys
-import unicodedata
 from functools import lru_cache
 from math import isqrt
 from typing import NamedTuple
 
 import numpy as np
 
+from glot500.core.unicode import category_mask
+
 _SPECIAL_CATEGORY_GROUPS = frozenset("PSZC")
 _SPACE = 0x20
 _MAX_BATCH = 1 << 16
 
 
-# Beyond these, every codepoint is unassigned (Cn), private use (Co) or a tag/variation selector: special or
-# not is decided without asking unicodedata for each of the 1.1M codepoints (~1 s per worker otherwise).
-_ASSIGNED_RANGES = ((0, 0x323B0), (0xE0000, 0xE0200))
-
-
 @lru_cache(maxsize=1)
 def special_table() -> np.ndarray:
-    """``bool[codepoint]``: whether a character is special (built once per process)."""
-    table = np.ones(sys.maxunicode + 1, dtype=bool)  # unassigned and private use: special (C)
-    for start, stop in _ASSIGNED_RANGES:
-        for codepoint in range(start, stop):
-            category = unicodedata.category(chr(codepoint))
-            table[codepoint] = category[0] in _SPECIAL_CATEGORY_GROUPS or category == "Nd"
-    return table
+    """``bool[codepoint]``: whether a character is special (built once per process; unassigned and private
+    use code points are special, as category C)."""
+    return category_mask(lambda category: category[0] in _SPECIAL_CATEGORY_GROUPS or category == "Nd")
 
 
 class Batch(NamedTuple):

@@ -73,15 +73,8 @@ class SpecialCharactersFilter(ChunkFilter):
 
     def filter_batch(self, batch: list[Document]) -> list[FilterResult]:
         profile = char_profile([doc.text for doc in batch], unattached=self.attached_marks_are_letters)
-        special = profile.special_unattached
-        results: list[FilterResult] = []
-        for doc, length, count in zip(batch, profile.lengths.tolist(), special.tolist(), strict=True):
-            if length and count > self.max_ratio * length:
-                doc.metadata["special_characters_ratio"] = round(count / length, 4)
-                results.append((False, "special_characters"))
-            else:
-                results.append(True)
-        return results
+        ratios = profile.special_unattached / np.maximum(profile.lengths, 1)  # an empty chunk has ratio 0
+        return drop_above(batch, ratios.tolist(), self.max_ratio, "special_characters")
 
 
 class CharacterRepetitionFilter(ChunkFilter):
