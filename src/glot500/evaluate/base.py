@@ -56,6 +56,18 @@ def load_languages(folder: Path, read: Callable[[Path, str], Any], skip: Sequenc
     return data
 
 
+def load_training_splits(data: TaskData, train_lang: str, read: Callable[[Path], Any], suffix: str) -> bool:
+    """Read ``<train_lang>/train<suffix>`` and ``dev<suffix>`` into ``data.extra`` (``train``, ``dev``), or record
+    why they are unusable in ``data.extra["task_error"]``; True when they were read."""
+    train_dir = data.folder / train_lang
+    try:
+        data.extra.update(train=read(train_dir / f"train{suffix}"), dev=read(train_dir / f"dev{suffix}"))
+    except LanguageDataError as error:
+        data.extra["task_error"] = f"no usable {train_lang} training data: {error}"
+        return False
+    return True
+
+
 def check_label(lang: str) -> None:
     from glot500.languages import LangScript
 

@@ -12,9 +12,9 @@ from pathlib import Path
 import numpy as np
 
 from glot500.core.results import ResultRow
-from glot500.evaluate.base import RowMaker, TaskData, load_languages, score_each_language
+from glot500.evaluate.base import RowMaker, TaskData, load_languages, load_training_splits, score_each_language
 from glot500.evaluate.config import EvalConfig
-from glot500.evaluate.data import LanguageDataError, read_labels, read_tsv
+from glot500.evaluate.data import read_labels, read_tsv
 from glot500.evaluate.encoder import Encoder
 from glot500.evaluate.finetune import Feature, fine_tune, predict_logits
 
@@ -47,18 +47,12 @@ class ClassificationTask:
         folder = Path(folder)
         labels = read_labels(folder)
 
-        def read(lang_dir: Path, lang: str) -> LabelledTexts:
-            return LabelledTexts(*read_tsv(lang_dir / "test.tsv", labels))
+        def read_split(path: Path) -> LabelledTexts:
+            return LabelledTexts(*read_tsv(path, labels))
 
-        data = load_languages(folder, read)
-        train_dir = folder / self.config.train_lang
-        try:
-            train = LabelledTexts(*read_tsv(train_dir / "train.tsv", labels))
-            dev = LabelledTexts(*read_tsv(train_dir / "dev.tsv", labels))
-        except LanguageDataError as error:
-            data.extra["task_error"] = f"no usable {self.config.train_lang} training data: {error}"
-            return data
-        data.extra.update(train=train, dev=dev, labels=labels or sorted(set(train.labels)))
+        data = load_languages(folder, lambda lang_dir, lang: read_split(lang_dir / "test.tsv"))
+        if load_training_splits(data, self.config.train_lang, read_split, ".tsv"):
+            data.extra["labels"] = labels or sorted(set(data.extra["train"].labels))
         return data
 
     def score(self, encoder: Encoder, data: TaskData) -> list[ResultRow]:

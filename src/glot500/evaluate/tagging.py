@@ -12,9 +12,9 @@ from pathlib import Path
 import numpy as np
 
 from glot500.core.results import ResultRow
-from glot500.evaluate.base import RowMaker, TaskData, load_languages, score_each_language
+from glot500.evaluate.base import RowMaker, TaskData, load_languages, load_training_splits, score_each_language
 from glot500.evaluate.config import EvalConfig
-from glot500.evaluate.data import LanguageDataError, TaggedSentence, read_conll, read_labels
+from glot500.evaluate.data import TaggedSentence, read_conll, read_labels
 from glot500.evaluate.encoder import Encoder
 from glot500.evaluate.finetune import IGNORE, Feature, fine_tune, predict_logits
 
@@ -63,16 +63,10 @@ class TaggingTask:
         folder = Path(folder)
         labels = read_labels(folder)
         data = load_languages(folder, lambda lang_dir, lang: read_conll(lang_dir / "test.conll", labels))
-        train_dir = folder / self.config.train_lang
-        try:
-            train = read_conll(train_dir / "train.conll", labels)
-            dev = read_conll(train_dir / "dev.conll", labels)
-        except LanguageDataError as error:
-            data.extra["task_error"] = f"no usable {self.config.train_lang} training data: {error}"
-            data.extra["metrics"] = NER_METRICS if labels and is_bio(labels) else POS_METRICS
-            return data
-        labels = labels or sorted({tag for sentence in train for tag in sentence.tags})
-        data.extra.update(train=train, dev=dev, labels=labels, metrics=NER_METRICS if is_bio(labels) else POS_METRICS)
+        if load_training_splits(data, self.config.train_lang, lambda path: read_conll(path, labels), ".conll"):
+            labels = labels or sorted({tag for sentence in data.extra["train"] for tag in sentence.tags})
+            data.extra["labels"] = labels
+        data.extra["metrics"] = NER_METRICS if labels and is_bio(labels) else POS_METRICS
         return data
 
     def score(self, encoder: Encoder, data: TaskData) -> list[ResultRow]:
