@@ -26,16 +26,15 @@ def make_executor(name: str, pipeline: list, tasks: int, settings: ExecutorSetti
     if settings.kind == "local":
         if settings.workers > 1:
             _preload_in_fork_server()
-        executor = SequentialAwareLocalExecutor(
+        return SequentialAwareLocalExecutor(
             pipeline=pipeline,
             tasks=tasks,
             workers=workers,
             logging_dir=str(logging_dir),
             depends=depends,
             start_method="forkserver",
+            pool_size=settings.workers,
         )
-        executor.pool_size = settings.workers
-        return executor
     if settings.kind == "slurm":
         from datatrove.executor import SlurmPipelineExecutor
 
@@ -145,7 +144,9 @@ class SequentialAwareLocalExecutor(LocalPipelineExecutor):
     stage (~1 s each on a loaded machine): one worker runs the tasks in this process, several a plain pool —
     also for a one-task stage, whose worker has the fork server's preloaded modules (the card's matplotlib)."""
 
-    pool_size: int = 1
+    def __init__(self, *args, pool_size: int = 1, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.pool_size = pool_size  # the build's worker count: the shared pool's size, 1 = in this process
 
     def _run_for_rank(self, rank: int, local_rank: int = 0, node_rank: int = -1) -> PipelineStats:
         quiet_datatrove_logs(None)  # before datatrove's task logger prints the pipeline (in pool workers too)
