@@ -9,8 +9,11 @@ AdamW (fused on GPU) and precision; a step is forward + backward + optimizer ste
     python benchmarks/train_throughput.py --ci             # tiny, a few seconds (CI smoke)
     python benchmarks/train_throughput.py --device cuda    # XLM-R-base, 401,145 tokens, seq 512, bf16
     python benchmarks/train_throughput.py --device cuda --compile --batch 32 --pad-vocab-to 64
+    python benchmarks/train_throughput.py --device cuda --batch 16,64 --compile both   # scripts/device_check
 
-Prints tokens/s of each (median step time) and the ratio ours / baseline.
+Prints tokens/s of each (median step time) and the ratio ours / baseline, one block per batch size; with
+``--compile both`` glot500's step is timed eager and compiled. A side that runs out of GPU memory is reported
+as such (Hugging Face's full-vocabulary logits at batch 64 x 512 x 401,145 need ~40 GB in bf16 alone).
 """
 
 from __future__ import annotations
@@ -136,7 +139,7 @@ def _time_side(side: str, setting: Setting, batch: dict, device: torch.device, a
                          labels=on_device["hf_labels"]).loss  # fmt: skip
     else:
         objective = MaskedLMObjective(model)
-        if args.compile:
+        if getattr(args, "compiled", args.compile is True or args.compile == "on"):
             objective = torch.compile(objective)
 
         def forward() -> torch.Tensor:
@@ -157,10 +160,11 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--device", choices=["cpu", "cuda"], default="cpu")
     parser.add_argument("--ci", action="store_true", help="tiny sizes, finishes in seconds")
-    parser.add_argument("--batch", type=int, help="sequences per step (default by mode)")
+    parser.add_argument("--batch", help="sequences per step, or a comma list, e.g. 16,64 (default by mode)")
     parser.add_argument("--seq-len", type=int, help="tokens per sequence (default by mode)")
     parser.add_argument("--steps", type=int, help="timed steps (default by mode)")
-    parser.add_argument("--compile", action="store_true", help="torch.compile glot500's objective")
+    parser.add_argument("--compile", nargs="?", const="on", default="off", choices=["off", "on", "both"],
+                        help="torch.compile glot500's objective (both: time eager and compiled)")  # fmt: skip
     parser.add_argument("--baseline-attn", default="sdpa", choices=["sdpa", "eager"], help="HF baseline attention")
     parser.add_argument("--fp32", action="store_true", help="no bf16 autocast on GPU")
     parser.add_argument("--pad-vocab-to", type=int, help="glot500 side: embedding rows padded to this multiple")
@@ -169,24 +173,51 @@ def main() -> None:
     if args.threads:
         torch.set_num_threads(args.threads)
 
-    setting = MODES["ci" if args.ci else args.device]
-    overrides = {"batch": args.batch, "seq_len": args.seq_len, "steps": args.steps}
-    setting = Setting(**{**setting.__dict__, **{k: v for k, v in overrides.items() if v is not None}})
+    base = MODES["ci" if args.ci else args.device]
     device = torch.device(args.device)
-    batch = make_batch(setting)
     name = torch.cuda.get_device_name() if device.type == "cuda" else f"CPU, {torch.get_num_threads()} threads"
     print(f"device: {name}; torch {torch.__version__}")
+    batches = [int(b) for b in args.batch.split(",")] if args.batch else [base.batch]
+    for batch_size in batches:
+        overrides = {"batch": batch_size, "seq_len": args.seq_len, "steps": args.steps}
+        setting = Setting(**{**base.__dict__, **{k: v for k, v in overrides.items() if v is not None}})
+        run_setting(setting, device, args)
+
+
+def run_setting(setting: Setting, device: torch.device, args) -> None:
+    """Baseline, then glot500 (eager and/or compiled) at one batch size; prints one block."""
+    batch = make_batch(setting)
     print(f"model: hidden {setting.hidden}, layers {setting.layers}, vocab {setting.vocab:,}; batch {setting.batch} x "
           f"seq {setting.seq_len}; {int(batch['positions'].numel())} masked positions; "
           f"{'bf16' if device.type == 'cuda' and not args.fp32 else 'fp32'}; median of {setting.steps} steps")  # fmt: skip
-    baseline = run_side("baseline", setting, batch, device, args)
-    print(f"HF XLMRobertaForMaskedLM + labels ({args.baseline_attn}): {baseline:12,.0f} tokens/s")
-    ours = run_side("glot500", setting, batch, device, args)
-    extras = (" + compile" if args.compile else "") + (
-        f" + vocab padded to x{args.pad_vocab_to}" if args.pad_vocab_to else ""
-    )
-    print(f"glot500 masked-only objective{extras}: {ours:12,.0f} tokens/s")
-    print(f"ratio: {ours / baseline:.2f}x")
+    baseline = _or_oom(lambda: run_side("baseline", setting, batch, device, args), device)
+    print(f"HF XLMRobertaForMaskedLM + labels ({args.baseline_attn}): {_show(baseline)} tokens/s")
+    modes = {"off": [False], "on": [True], "both": [False, True]}[args.compile]
+    for compiled in modes:
+        args.compiled = compiled
+        ours = _or_oom(lambda: run_side("glot500", setting, batch, device, args), device)
+        extras = (" + compile" if compiled else "") + (
+            f" + vocab padded to x{args.pad_vocab_to}" if args.pad_vocab_to else ""
+        )
+        print(f"glot500 masked-only objective{extras}: {_show(ours)} tokens/s")
+        if baseline and ours:
+            print(f"ratio{' (compiled)' if compiled else ''}: {ours / baseline:.2f}x")
+
+
+def _or_oom(run, device: torch.device) -> float | None:
+    """tokens/s, or None when the side runs out of GPU memory (printed; the next side still runs)."""
+    try:
+        return run()
+    except torch.OutOfMemoryError:
+        print("  (out of GPU memory)")
+        gc.collect()
+        if device.type == "cuda":
+            torch.cuda.empty_cache()
+        return None
+
+
+def _show(tokens_per_second: float | None) -> str:
+    return f"{tokens_per_second:12,.0f}" if tokens_per_second else "         OOM"
 
 
 if __name__ == "__main__":

@@ -13,6 +13,8 @@ ALPHABETS = {
     "Grek": "αβγδεζηθικλμνξοπρστ",
 }
 
+CORPUS_LANGUAGES = {"fra_Latn": ("Latn", 1), "rus_Cyrl": ("Cyrl", 2), "ell_Grek": ("Grek", 3), "ita_Latn": ("Latn", 4)}
+
 
 def toy_sentences(script: str, seed: int, n: int = 400) -> list[str]:
     """Sentences of a made-up language: a Zipf-ish lexicon of syllable words in one script."""
@@ -38,4 +40,8 @@ def model_assets(tmp_path_factory) -> dict[str, Path]:
     base_tok = spm_to_hf_tokenizer(base_spm, root / "base_tok")
     merged_tok = merge(base_tok, added_spm, root / "merged_tok")
     base_model = make_tiny_mlm(base_tok, root / "base_model", seed=0, hidden_size=32, intermediate_size=64)
-    return {"base_tok": base_tok, "merged_tok": merged_tok, "base_model": base_model, "root": root}
+    corpus = root / "corpus"  # the extension corpus, in the raw <label>.txt layout (for corpus-informed)
+    corpus.mkdir()
+    for label, (script, seed) in CORPUS_LANGUAGES.items():
+        (corpus / f"{label}.txt").write_text("\n".join(toy_sentences(script, seed)) + "\n", encoding="utf-8")
+    return {"base_tok": base_tok, "merged_tok": merged_tok, "base_model": base_model, "root": root, "corpus": corpus}

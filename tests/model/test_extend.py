@@ -17,7 +17,8 @@ def _extended(model_assets, init: str, seed: int = 0):
     before = model.get_input_embeddings().weight.detach().clone()
     bias_before = model.lm_head.bias.detach().clone()
     new_tokenizer = AutoTokenizer.from_pretrained(model_assets["merged_tok"])
-    model, counts = extend_embeddings_counted(model, old_tokenizer, new_tokenizer, init=init, seed=seed)
+    corpus = model_assets["corpus"] if init == "corpus-informed" else None
+    model, counts = extend_embeddings_counted(model, old_tokenizer, new_tokenizer, init=init, seed=seed, corpus=corpus)
     return model, old_tokenizer, new_tokenizer, before, bias_before, counts
 
 
@@ -32,6 +33,9 @@ def test_old_rows_are_bit_identical_by_string_and_head_stays_tied(model_assets, 
         assert torch.equal(model.lm_head.bias[new_vocab[token]], bias_before[old_id]), token
     assert model.get_output_embeddings().weight.data_ptr() == weight.data_ptr()
     assert counts.copied == len(old_tok) and counts.initialised == len(new_tok) - len(old_tok)
+    fresh = [i for t, i in new_vocab.items() if t not in old_tok.get_vocab()]
+    assert torch.isfinite(weight[fresh]).all() and torch.isfinite(model.lm_head.bias[fresh]).all()
+    assert weight[fresh].double().norm(dim=1).min() > 0  # every new row was written, none left at zero
 
 
 def test_mask_row_moves_with_the_mask_token(model_assets):

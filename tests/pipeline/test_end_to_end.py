@@ -80,8 +80,11 @@ def write_config(root: Path, raw: Path, tasks: Path) -> Path:
         "base": {"languages": "head", "vocab": {"vocab_size": 120, "sample_size": 2000}, "train": train},
         "extend": {
             "vocab": {"vocab_size": 160, "sample_size": 3000},
-            "model": {"init": "mean"},
-            "train": {**train, "model": {}, "max_steps": 60, "checkpoint_every": 3},
+            # corpus-informed: fastText over the pipeline's corpus; two phases, the kill below lands in the first
+            "model": {"init": "corpus-informed", "init_options": {"dim": 8, "epoch": 1}},
+            "train": {**train, "model": {}, "max_steps": None, "checkpoint_every": 3, "data": {"seq_len": 64,
+                      "head_floor": 0.3}, "phases": [{"steps": 20, "train": "new_rows", "lr": 5e-3},
+                                                     {"steps": 40, "train": "all"}]},
         },
         "control": {"enabled": True},
         "vocab_report": {"max_sentences": 20, "plots": False},
@@ -127,6 +130,8 @@ def test_run_killed_during_training_resumes_to_the_same_outputs(tmp_path: Path) 
 
     out = run_to_end("run", str(config))
     assert (workdir / "report" / "index.html").is_file(), out[-2000:]
+    page = (workdir / "report" / "index.html").read_text(encoding="utf-8")
+    assert "new rows init corpus-informed" in page and "20 steps, new rows only" in page  # each model's recipe
     uninterrupted_results, uninterrupted_glot = results(workdir), weights(workdir / "glot" / "final")
     models = {row[0] for row in uninterrupted_results}
     assert models == {"base", "glot", "control"}
@@ -179,7 +184,7 @@ def test_config_errors_are_reported_before_any_work(tmp_path: Path) -> None:
     assert process.returncode == 2
     for expected in (
         "base.train.max_steps: Input should be greater than or equal to 1",
-        "extend.model.init: 'zeros' is not one of random, mean, subword-mean, script-mean",
+        "extend.model.init: 'zeros' is not one of random, mean, subword-mean, script-mean, corpus-informed",
         "evaluate.layr: Extra inputs are not permitted",
         f"corpus: input input not found: {tmp_path / 'no-such-corpus'}",
     ):

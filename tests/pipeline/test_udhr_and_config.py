@@ -87,17 +87,22 @@ def test_overrides_env_variables_and_a_single_path_for_a_list(tmp_path: Path, mo
         expand_env({"a": ["${NOT_SET_ANYWHERE}"]})
 
 
-def test_head_tail_table_averages_each_group(tmp_path: Path) -> None:
+def test_head_tail_table_gives_means_medians_wins_over_base_and_chance(tmp_path: Path) -> None:
+    def row(model: str, lang: str, value: float | None, **extra: object) -> ResultRow:
+        return ResultRow(model=model, task="retrieval", dataset="r", lang=lang, metric="top1", value=value,
+                         head=lang == "deu_Latn", chance=0.05, **extra)  # fmt: skip
+
     rows = [
-        ResultRow(model="glot", task="retrieval", dataset="r", lang="deu_Latn", metric="top1", value=0.8, head=True),
-        ResultRow(model="glot", task="retrieval", dataset="r", lang="quc_Latn", metric="top1", value=0.4),
-        ResultRow(model="glot", task="retrieval", dataset="r", lang="wol_Latn", metric="top1", value=0.2),
-        ResultRow(model="base", task="retrieval", dataset="r", lang="quc_Latn", metric="top1", value=None, error="x"),
-    ]
+        row("glot", "deu_Latn", 0.8), row("glot", "quc_Latn", 0.4), row("glot", "wol_Latn", 0.2),
+        row("glot", "kjh_Cyrl", 0.9), row("base", "quc_Latn", None, error="x"), row("base", "wol_Latn", 0.3),
+        row("base", "kjh_Cyrl", 0.1), row("base", "deu_Latn", 0.5),
+    ]  # fmt: skip
     write_results(rows, tmp_path / "results.jsonl")
     table = head_tail_table(tmp_path, models=["base", "glot"]).splitlines()
     glot = next(line for line in table if " glot " in line).split()
-    assert glot[:6] == ["r", "top1", "glot", "0.800", "0.300", "0.467"] and "3 (1/2)" in " ".join(glot)
+    # head mean, median; tail mean 0.5, median 0.4; beats base in 1 of the 2 tail languages both have; chance.
+    assert glot[:10] == ["r", "top1", "glot", "0.800", "0.800", "0.500", "0.400", "50%", "0.050", "4"]
+    assert "4 (1/3)" in " ".join(glot)
     assert "1 errors" in next(line for line in table if " base " in line)
 
 

@@ -44,15 +44,44 @@ def test_report_command_without_optional_inputs(tmp_path):
     config.write_text(
         "# glot500 report RESULTS --config report.yaml -o out\ntitle: Tiny\nresamples: 200\n", encoding="utf-8"
     )
-    result = glot500("report", str(results), "--output", str(tmp_path / "out"), "--config", str(config), *sizes)
+    recipes = [
+        "--recipe",
+        f'{SMALL}="subword-mean init; 2 phases; alpha 0.7 -> 0.3"',
+        "--recipe",
+        "xlm-roberta-base=given",
+    ]
+    result = glot500(
+        "report", str(results), "--output", str(tmp_path / "out"), "--config", str(config), *sizes, *recipes
+    )
     assert result.returncode == 0, result.stderr
     assert "no torch" in result.stderr
     page = (tmp_path / "out" / "index.html").read_text(encoding="utf-8")
     assert "<title>Tiny</title>" in page and "sib200 · accuracy (%)" in page
     markdown = (tmp_path / "out" / "README.md").read_text(encoding="utf-8")
-    assert "| classification | sib200 · accuracy (%) | 1/2 | 80.0 | 27.5 | 45.0 | 90.0 | 37.5 | 55.0 |" in markdown
+    assert (
+        "| classification | sib200 · accuracy (%) | 1/2 | mean |  | 80.0 | 27.5 | 45.0 | 90.0 | 37.5 | 55.0 |"
+        in markdown
+    )
+    assert (
+        "| classification | sib200 · accuracy (%) | 1/2 | median |  | 80.0 | 27.5 | 30.0 | 90.0 | 37.5 | 40.0 |"
+        in markdown
+    )
+    assert f"- glot500-small ({SMALL}) — recipe: subword-mean init; 2 phases; alpha 0.7 -> 0.3" in markdown
+    assert (
+        "recipe: subword-mean init; 2 phases; alpha 0.7 -&gt; 0.3" in page
+        and "xlm-roberta-base — recipe: given" in page
+    )
     assert "Gains over" not in markdown  # no base model given: no deltas
     assert f"{SMALL} = 560,000,000" in markdown
+
+
+def test_recipe_specs():
+    from glot500.report.config import parse_recipe
+
+    assert parse_recipe('glot="init=focus; 2 phases"') == ("glot", "init=focus; 2 phases")
+    for bad in ("glot", "=text", "glot="):
+        with pytest.raises(ValueError, match="--recipe"):
+            parse_recipe(bad)
 
 
 def test_model_size_specs():

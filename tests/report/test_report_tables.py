@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import json
 import math
+import statistics
 
 import pytest
 from report_fixtures import BASE, ERROR, HEAD, LARGE, MISSING, MODELS, NO_CORPUS_TEXT, SMALL, TAIL, make_rows
@@ -51,18 +52,44 @@ def test_missing_and_error_languages_leave_the_averages_and_are_counted(built_re
 
 def test_deltas_are_gains_over_the_base_positive_is_better(built_report):
     markdown = (built_report["out"] / "README.md").read_text(encoding="utf-8")
-    rows = {r["dataset · metric"].split(" (")[0]: r for r in tables_after(markdown, "### Gains over xlm-roberta-base")}
+    table = tables_after(markdown, "### Gains over xlm-roberta-base")
+    rows = {(r["dataset · metric"].split(" (")[0], r["statistic"].split(" than ")[0]): r for r in table}
     for dataset, title, sign, scale in (
         ("taxi1500", "taxi1500 · macro_f1", 1, 100),
         ("pseudo_perplexity", "pseudo_perplexity · ppl_per_char", -1, 1),
     ):
         values = _values(dataset)
         langs = _common(values, HEAD + TAIL)
+        tail = [lang for lang in langs if lang in TAIL]
         for model in (SMALL, LARGE):
             expected = sign * scale * sum(values[(model, lang)] - values[(BASE, lang)] for lang in langs) / len(langs)
-            assert number(rows[title][f"{NAMES[model]} Δ all"]) == pytest.approx(
-                expected, abs=0.051 if scale == 100 else 0.0051
+            tolerance = 0.051 if scale == 100 else 0.0051
+            assert number(rows[(title, "Δ mean")][f"{NAMES[model]} Δ all"]) == pytest.approx(expected, abs=tolerance)
+            median_gain = (
+                sign
+                * scale
+                * (
+                    statistics.median(values[(model, lang)] for lang in tail)
+                    - statistics.median(values[(BASE, lang)] for lang in tail)
+                )
+            )  # like for like: the difference of the medians, not the median of the gains
+            assert number(rows[(title, "Δ median")][f"{NAMES[model]} Δ tail"]) == pytest.approx(
+                median_gain, abs=tolerance
             )
+            won = sum(sign * (values[(model, lang)] - values[(BASE, lang)]) > 0 for lang in tail) / len(tail)
+            share = rows[(title, "languages better")][f"{NAMES[model]} Δ tail"]
+            assert share == f"{won:.0%}"
+
+
+def test_overall_table_shows_medians_beside_means(built_report):
+    markdown = (built_report["out"] / "README.md").read_text(encoding="utf-8")
+    rows = [r for r in tables_after(markdown, "### Head / tail / all") if "ppl_per_char" in r["dataset · metric"]]
+    assert [r["statistic"] for r in rows] == ["mean", "median"]
+    values = _values("pseudo_perplexity")
+    head = _common(values, HEAD)
+    for model in MODELS:
+        expected = statistics.median(values[(model, lang)] for lang in head)
+        assert number(rows[1][f"{NAMES[model]} head"]) == pytest.approx(expected, abs=0.0051)
 
 
 def test_per_language_table_shows_values_intervals_missing_and_errors(built_report):

@@ -88,3 +88,39 @@ def test_cli_reports_config_errors_and_exits_2(tmp_path):
                           capture_output=True, text=True, timeout=120)  # fmt: skip
     assert done.returncode == 2
     assert "max_steps" in done.stderr and "data: Field required" in done.stderr
+
+
+def test_phases_add_up_to_max_steps(tmp_path):
+    phases = [{"name": "rows", "steps": 3, "train": "new_rows", "lr": 1e-3}, {"steps": 5, "alpha": 0.5}]
+    data = tiny_config_dict(tmp_path, tmp_path, tmp_path / "out", phases=phases)
+    data.pop("max_steps")
+    config = train_config_from_dict(data)
+    assert config.max_steps == 8 and config.phases[1].lr is None  # None: optim.lr
+    assert train_config_from_dict(config.model_dump(mode="json")) == config  # the resolved config reloads
+    with pytest.raises(ConfigError, match=re.escape("max_steps (9) must equal the sum of phases[].steps (8)")):
+        train_config_from_dict({**data, "max_steps": 9})
+    with pytest.raises(ConfigError, match="max_steps: Field required"):
+        train_config_from_dict({**data, "phases": []})
+
+
+def test_phase_keys_are_checked(tmp_path):
+    phases = [{"steps": 0, "train": "body", "head_floor": 1.0, "alpha": 0, "new_rows_lr_multiplier": -1, "x": 1}]
+    data = tiny_config_dict(tmp_path, tmp_path, tmp_path / "out", phases=phases)
+    data["data"]["head_floor"] = -0.1
+    with pytest.raises(ConfigError) as error:
+        train_config_from_dict(data)
+    for key in ("steps", "train", "head_floor", "alpha", "new_rows_lr_multiplier", "x"):
+        assert re.search(rf"^\s+phases\.0\.{key}:", str(error.value), re.M), (key, str(error.value))
+    assert re.search(r"^\s+data\.head_floor:", str(error.value), re.M)
+
+
+def test_cli_max_steps_must_match_the_phases(tmp_path):
+    from glot500.cli import app
+
+    config = tiny_config_dict(tmp_path, tmp_path, tmp_path / "out", phases=[{"steps": 2}, {"steps": 2}])
+    config.pop("max_steps")
+    path = tmp_path / "train.yaml"
+    path.write_text(yaml.safe_dump(config), encoding="utf-8")
+    result = CliRunner().invoke(app, ["train", str(path), "--max-steps", "5"])  # main() turns it into exit 2
+    assert isinstance(result.exception, ConfigError)
+    assert "max_steps (5) must equal the sum of phases[].steps (4)" in str(result.exception)

@@ -87,3 +87,68 @@ def test_processes_share_the_work_whatever_the_timing(tmp_path, tokenizer):
     assert len(list((tmp_path / "cache").rglob("*.json"))) == 2  # files 0 and 2 of 3
     build_shards(files, tokenizer, tmp_path / "cache", rank=1, world_size=2, progress=False)
     assert sorted(load_shards(files, tokenizer, tmp_path / "cache")) == ["deu_Latn", "eng_Latn", "yor_Latn"]
+
+
+# ---- the bulk (sentencepiece) path -------------------------------------------------------------------
+
+STACKED = ["ba\u0303\u0301 ka\u0301\u0303 ọ̀rọ̀ à e\u0323\u0301", "ẹ̀ṣọ́ ọmọ náà rí ajá"]  # decomposed tone marks
+
+
+def _stacked_corpus(root):
+    """The toy corpus plus a language written with stacked combining marks, decomposed (NFD)."""
+    import unicodedata
+
+    corpus = write_corpus(root, lines=12)
+    lines = [unicodedata.normalize("NFD", text) for text in STACKED * 6]
+    (corpus / "box_Latn.txt").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return corpus
+
+
+def _tokens(cache, files, tokenizer):
+    return {label: [s.load().tolist() for s in shards] for label, shards in load_shards(files, tokenizer, cache).items()}
+
+
+def test_bulk_path_gives_the_fast_tokenizers_ids_in_processes(tmp_path, tokenizer_dir, caplog):
+    from glot500.train.shards import choose_encoder
+
+    corpus = _stacked_corpus(tmp_path / "corpus")
+    tokenizer = AutoTokenizer.from_pretrained(tokenizer_dir)
+    files = discover_languages(corpus)
+    encoder = choose_encoder(tokenizer, [(label, f) for label, fs in files.items() for f in fs])
+    assert encoder.model_file is not None, encoder.reason
+    with caplog.at_level("INFO", logger="glot500.train.shards"):
+        assert build_shards(files, tokenizer, tmp_path / "bulk", progress=False, workers=2) == []
+    assert "tokenizing with sentencepiece (2 processes)" in caplog.text
+    assert build_shards(files, tokenizer, tmp_path / "fast", progress=False, bulk=False) == []
+    bulk, fast = _tokens(tmp_path / "bulk", files, tokenizer), _tokens(tmp_path / "fast", files, tokenizer)
+    assert bulk == fast and bulk["box_Latn"][0]
+    first = (corpus / "box_Latn.txt").read_text(encoding="utf-8").split("\n")[0]
+    assert bulk["box_Latn"][0][: len(tokenizer(first, add_special_tokens=False)["input_ids"]) + 1] == [
+        *tokenizer(first, add_special_tokens=False)["input_ids"], tokenizer.eos_token_id]
+
+
+def test_a_tokenizer_not_proven_identical_falls_back_with_the_reason(tmp_path, tokenizer_dir, caplog):
+    import json
+    import shutil
+
+    corpus = _stacked_corpus(tmp_path / "corpus")
+    files = discover_languages(corpus)
+    old = shutil.copytree(tokenizer_dir, tmp_path / "old_tok")  # as an older glot500 wrote it: Precompiled only
+    payload = json.loads((old / "tokenizer.json").read_text(encoding="utf-8"))
+    payload["normalizer"] = payload["normalizer"]["normalizers"][1]
+    (old / "tokenizer.json").write_text(json.dumps(payload), encoding="utf-8")
+    tokenizer = AutoTokenizer.from_pretrained(old)
+    with caplog.at_level("INFO", logger="glot500.train.shards"):
+        build_shards(files, tokenizer, tmp_path / "cache", progress=False)
+    assert "fast tokenizer: normalizer Precompiled without NFC first" in caplog.text and "vocab repair" in caplog.text
+    shard = load_shards(files, tokenizer, tmp_path / "cache")["box_Latn"][0].load().tolist()
+    first = (corpus / "box_Latn.txt").read_text(encoding="utf-8").split("\n")[0]
+    assert shard[: len(tokenizer(first, add_special_tokens=False)["input_ids"])] == tokenizer(
+        first, add_special_tokens=False)["input_ids"]
+
+    extra = AutoTokenizer.from_pretrained(tokenizer_dir)
+    extra.add_tokens(["brandnewtoken"])  # a token sentencepiece does not know
+    caplog.clear()
+    with caplog.at_level("INFO", logger="glot500.train.shards"):
+        build_shards(files, extra, tmp_path / "cache2", progress=False)
+    assert "fast tokenizer: vocabulary differs" in caplog.text

@@ -79,16 +79,88 @@ def sample(
     alpha: float = typer.Option(0.3, "--alpha", help="Temperature exponent: p_i ∝ (n_i/N)^alpha."),
     seed: int = typer.Option(0, "--seed", help="Random seed (the sample is deterministic for it)."),
     head_weight: float = typer.Option(1.0, "--head-weight", help="Weight factor of head languages (1 = Glot500)."),
+    head_floor: float = typer.Option(0.0, "--head-floor", help="Minimum total share of head languages (0 = Glot500)."),
     languages: list[str] = typer.Option(None, "--lang", help="Only these labels (repeat)."),
+    top: int = typer.Option(10, "--top", help="Languages listed on stderr, most repeated first."),
 ) -> None:
-    """Glot500 temperature sampling; writes OUTPUT and OUTPUT.langs (each line's label)."""
-    from glot500.corpus.sampler import sample_corpus, write_sample
+    """Glot500 temperature sampling; writes OUTPUT and OUTPUT.langs; shares and epochs per language on stderr."""
+    from glot500.corpus.plan import describe_draw
+    from glot500.corpus.sampler import draw_sample, write_sample
 
-    drawn = sample_corpus(corpus, total, alpha=alpha, seed=seed, head_weight=head_weight, languages=languages or None)
+    _check_head_floor(head_floor)
+    drawn, available = draw_sample(
+        corpus, total, alpha=alpha, seed=seed, head_weight=head_weight, languages=languages or None,
+        head_floor=head_floor,
+    )  # fmt: skip
     path = write_sample(drawn, output)
-    counts = sorted(((label, len(chunks)) for label, chunks in drawn.items()), key=lambda item: -item[1])
-    shown = ", ".join(f"{label} {count}" for label, count in counts[:8])
-    typer.echo(
-        f"{sum(c for _, c in counts)} chunks of {len(counts)} language-scripts -> {path} ({shown}"
-        f"{', ...' if len(counts) > 8 else ''})"
-    )
+    plan = describe_draw(available, {label: len(chunks) for label, chunks in drawn.items()})
+    plan.unit = "chunks"
+    _print_plan(plan, top, err=True)
+    typer.echo(f"{total} chunks of {len(drawn)} language-scripts -> {path}")
+
+
+@app.command()
+def plan(
+    source: Path = typer.Argument(..., help="A size table (.tsv: label + size columns) or a corpus folder/stats.json."),
+    config: Path | None = typer.Option(
+        None, "--config", "-c", help="YAML recipe (keys of glot500.corpus.plan.PlanConfig)."
+    ),
+    alpha: float | None = typer.Option(None, "--alpha", help="Sampling exponent, one phase (default 0.3)."),
+    head_floor: float | None = typer.Option(None, "--head-floor", help="Minimum total share of head languages."),
+    head_weight: float | None = typer.Option(None, "--head-weight", help="Weight factor of head languages."),
+    steps: int | None = typer.Option(None, "--steps", help="Optimizer steps, one phase."),
+    phases: str | None = typer.Option(None, "--phases", help='"steps:alpha[:floor],..." e.g. "4000:0.7,4000:0.5:0.2".'),
+    batch_size: int | None = typer.Option(None, "--batch-size", help="Sequences per step (default 384)."),
+    seq_len: int | None = typer.Option(None, "--seq-len", help="Tokens per sequence (default 512)."),
+    tokens_per_sentence: float | None = typer.Option(
+        None, "--tokens-per-sentence", help="Tokens per sentence/chunk of SOURCE (default 30, an assumption)."
+    ),
+    size_column: str | None = typer.Option(None, "--size-column", help="Size column of a table (sentences_cleaned)."),
+    memorisation_epochs: float | None = typer.Option(None, "--memorise-epochs", help="Flag languages above (16)."),
+    min_size: int | None = typer.Option(
+        None, "--min-size", help="Leave out languages smaller than this (sizes' unit)."
+    ),
+    top: int = typer.Option(20, "--top", help="Languages in the printed table, most repeated first."),
+    output: Path | None = typer.Option(None, "--output", "-o", help="TSV with every language."),
+) -> None:
+    """Plan a recipe: per-language share, tokens and epochs, and languages repeated enough to be memorised."""
+    from glot500.core.config import load_yaml, validate_config
+    from glot500.corpus.plan import PlanConfig, parse_phases, plan_recipe, read_plan_sizes, size_notes, write_plan_tsv
+
+    data = load_yaml(config) if config else {}
+    flags = {
+        "alpha": alpha, "head_floor": head_floor, "head_weight": head_weight, "batch_size": batch_size,
+        "seq_len": seq_len, "tokens_per_sentence": tokens_per_sentence, "size_column": size_column,
+        "memorisation_epochs": memorisation_epochs, "min_size": min_size,
+    }  # fmt: skip
+    data.update({key: value for key, value in flags.items() if value is not None})
+    if phases is not None:  # a schedule on the command line replaces the config's
+        data.pop("steps", None)
+        data["phases"] = [vars(phase) for phase in parse_phases(phases)]
+    elif steps is not None:
+        data.pop("phases", None)
+        data["steps"] = steps
+    recipe = validate_config(PlanConfig, data, str(config or "command line"))
+    sizes = read_plan_sizes(source, recipe.size_column)
+    for problem in sizes.problems:  # one line each; the other rows are planned
+        typer.echo(f"error: {problem}", err=True)
+    result = plan_recipe(sizes.sizes, recipe, recipe.tokens_per_sentence)
+    result.notes += size_notes(sizes, recipe.tokens_per_sentence)
+    _print_plan(result, top)
+    if output is not None:
+        typer.echo(f"all {len(result.languages)} languages -> {write_plan_tsv(result, output)}")
+
+
+def _check_head_floor(head_floor: float) -> None:
+    if not 0 <= head_floor < 1:
+        raise typer.BadParameter(f"must be in [0, 1), got {head_floor}", param_hint="--head-floor")
+
+
+def _print_plan(result, top: int, err: bool = False) -> None:
+    from rich.console import Console
+
+    from glot500.corpus.plan import format_plan_summary, plan_table
+
+    typer.echo(format_plan_summary(result), err=err)
+    if top > 0:
+        Console(stderr=err, width=120).print(plan_table(result, top))

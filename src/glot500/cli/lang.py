@@ -6,6 +6,9 @@ import json
 
 import typer
 
+SCOPE_TEXT = {"collective": "collective code: a group of languages (ISO 639-5)", "macrolanguage": "macrolanguage",
+              "special": "special code", "individual": "individual language"}  # fmt: skip
+
 app = typer.Typer(help="Language-script labels: normalise codes, show what is known of a label.", no_args_is_help=True)
 
 
@@ -38,7 +41,7 @@ def info(
     genus = f"{details.genus_name} ({details.genus})" if details.genus else "unknown"
     lines = [
         f"label:     {details.label}",
-        f"language:  {details.language_name} ({details.language})"
+        f"language:  {details.language_name} ({details.language}, {SCOPE_TEXT.get(details.scope, details.scope)})"
         + (f", part of macrolanguage {details.macrolanguage}" if details.macrolanguage else ""),
         f"script:    {details.script_name} ({details.script})",
         f"group:     {'head' if details.head else 'tail'} ({'in' if details.head else 'not in'} XLM-R's pretraining languages)",

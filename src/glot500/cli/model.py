@@ -8,14 +8,29 @@ import typer
 
 app = typer.Typer(help="Models: extend a masked LM's embeddings to a new tokenizer.", no_args_is_help=True)
 
+CORPUS_INIT = "corpus-informed settings (default in glot500.model.corpus_init.CorpusInitOptions)"
+
 
 @app.command()
 def extend(
     base: str = typer.Option(..., "--base", help="Model: HF folder (safetensors) or hub name (online)."),
     tokenizer: Path = typer.Option(..., "--tokenizer", help="Extended HF tokenizer folder (glot500 vocab extend)."),
     output: Path = typer.Option(..., "--output", help="Output model folder."),
-    init: str = typer.Option("random", "--init", help="New rows: random, mean, subword-mean or script-mean."),
+    init: str = typer.Option(
+        "random", "--init", help="New rows: random, mean, subword-mean, script-mean or corpus-informed."
+    ),
     seed: int = typer.Option(0, "--seed"),
+    corpus: Path | None = typer.Option(
+        None, "--corpus", help="Extension corpus (built folder or <label>.txt[.xz] files): corpus-informed only."
+    ),
+    max_lines: int | None = typer.Option(None, "--max-lines", help=f"Lines sampled in all; {CORPUS_INIT}."),
+    max_lines_per_language: int | None = typer.Option(None, "--max-lines-per-language", help="Read cap per language."),
+    alpha: float | None = typer.Option(None, "--alpha", help="Sampling exponent over languages."),
+    neighbours: int | None = typer.Option(None, "--neighbours", help="Nearest shared pieces per new piece."),
+    weighting: str | None = typer.Option(None, "--weighting", help="sparsemax (FOCUS) or softmax."),
+    temperature: float | None = typer.Option(None, "--temperature", help="Similarities are divided by it."),
+    dim: int | None = typer.Option(None, "--dim", help="fastText vector size."),
+    epoch: int | None = typer.Option(None, "--epoch", help="fastText epochs."),
 ) -> None:
     """Resize the embeddings (rows copied by token string; head tied; LM-head bias remapped) and save."""
     from glot500.core.errors import InputError
@@ -24,4 +39,14 @@ def extend(
 
     if init not in INIT_STRATEGIES:
         raise InputError(f"--init {init!r}: choose one of {', '.join(INIT_STRATEGIES)}")
-    typer.echo(str(extend_model(base, tokenizer, init, output, seed=seed)))
+    given = {
+        "max_lines": max_lines, "max_lines_per_language": max_lines_per_language, "alpha": alpha,
+        "neighbours": neighbours, "weighting": weighting, "temperature": temperature, "dim": dim, "epoch": epoch,
+    }  # fmt: skip
+    options = {key: value for key, value in given.items() if value is not None}
+    if init == "corpus-informed" and corpus is None:
+        raise InputError("--init corpus-informed needs --corpus PATH (the extension corpus)")
+    if init != "corpus-informed" and (corpus is not None or options):
+        raise InputError(f"--corpus and the corpus-informed options apply only to --init corpus-informed, not {init}")
+    out = extend_model(base, tokenizer, init, output, seed=seed, corpus=corpus, init_options=options or None)
+    typer.echo(str(out))

@@ -29,6 +29,9 @@ def register(app: typer.Typer) -> None:
         model_size: list[str] = typer.Option(
             [], "--model-size", help="NAME=PARAMS (e.g. glot500-base=395M); repeatable."
         ),
+        recipe: list[str] = typer.Option(
+            [], "--recipe", help='NAME="how it was made" (init, phases, sampling), shown with the model; repeatable.'
+        ),
         base_tokenizer: str | None = typer.Option(
             None, "--base-tokenizer", help="The base model's tokenizer in the vocab report."
         ),
@@ -49,10 +52,11 @@ def register(app: typer.Typer) -> None:
         from glot500.core.config import load_config, validate_config
         from glot500.core.errors import ConfigError
         from glot500.report import ReportConfig, build_report, parse_model_size
-        from glot500.report.config import existing_path
+        from glot500.report.config import existing_path, parse_recipe
 
         try:
             sizes = dict(parse_model_size(spec) for spec in model_size)
+            recipes = dict(parse_recipe(spec) for spec in recipe)
         except ValueError as error:
             raise ConfigError(str(error)) from None
         overrides = {
@@ -62,6 +66,7 @@ def register(app: typer.Typer) -> None:
             "title": title,
             "workers": workers,
             "model_sizes": sizes or None,
+            "recipes": recipes or None,
         }
         if config is not None:
             settings = load_config(ReportConfig, config, overrides)

@@ -66,6 +66,7 @@ def report(
     max_sentences: int = typer.Option(1000, "--max-sentences", help="Sentences per language-script."),
     languages: list[str] | None = typer.Option(None, "--languages", help="Only these labels (repeatable)."),
     plots: bool = typer.Option(True, "--plots/--no-plots"),
+    fidelity: bool = typer.Option(True, "--fidelity/--no-fidelity", help="AutoTokenizer vs SentencePiece ids."),
 ) -> None:
     """Fertility, <unk> share and split-word share per language-script for each tokenizer; head vs tail plots."""
     from glot500.core.config import validate_config
@@ -75,7 +76,22 @@ def report(
     config = validate_config(
         VocabReportConfig,
         {"tokenizers": parse_tokenizer_specs(tokenizer), "corpus": corpus, "output": output,
-         "max_sentences": max_sentences, "languages": languages or None, "plots": plots},
+         "max_sentences": max_sentences, "languages": languages or None, "plots": plots, "fidelity": fidelity},
         "command line",
     )  # fmt: skip
     typer.echo(str(build_report(config)))
+
+
+@app.command()
+def repair(
+    folder: Path = typer.Argument(..., help="HF tokenizer (or model) folder written by an older glot500."),
+    check: bool = typer.Option(True, "--check/--no-check", help="Probe AutoTokenizer vs SentencePiece after."),
+) -> None:
+    """Make a tokenizer folder lose no character: NFC before Precompiled, a class that keeps tokenizer.json.
+
+    Idempotent: a folder already repaired is left untouched. Prints each change, then (with a
+    sentencepiece.bpe.model in the folder) the agreement on combining-mark and all-script probe text.
+    """
+    from glot500.vocab.fidelity import repair_report
+
+    typer.echo("\n".join(repair_report(folder, check=check)))

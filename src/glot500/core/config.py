@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -59,3 +61,46 @@ def load_config(model: type[ConfigT], path: str | Path, overrides: dict[str, Any
         if value is not None:
             data[key] = value
     return validate_config(model, data, str(path))
+
+
+# A hub id is `name` or `owner/name` (letters, digits, `-`, `_`, `.`); anything else is a path.
+_HUB_ID = re.compile(r"[A-Za-z0-9][\w.-]*(/[\w.-]+)?")
+
+
+def looks_local(value: str | Path) -> bool:
+    """True when ``value`` can only be a filesystem path, not a hub id (``xlm-roberta-base``, ``cis-lmu/glot500-base``).
+
+    An existing path is local; so is anything with a leading ``/ . ~``, two or more ``/``, or a backslash.
+    """
+    text = str(value)
+    return Path(text).expanduser().exists() or not _HUB_ID.fullmatch(text) or text.startswith(".")
+
+
+def check_paths(config: BaseModel, keys: Iterable[str], hub_keys: Iterable[str] = ()) -> None:
+    """Raise :class:`ConfigError` with one line ``<key>: <path> does not exist`` per missing input path.
+
+    Args:
+        config: a validated config; ``keys`` are dotted attribute paths into it (``data.corpus``), each a path,
+            a list of paths, or ``None`` (not set: skipped).
+        hub_keys: keys that also accept a hub id; they are checked only when the value :func:`looks_local`.
+    """
+    hub_keys = set(hub_keys)
+    problems = []
+    for key in [*keys, *hub_keys]:
+        value = _dotted(config, key)
+        values = value if isinstance(value, list | tuple) else [value]
+        for index, path in enumerate(values):
+            if path is None or (key in hub_keys and not looks_local(path)):
+                continue
+            if not Path(str(path)).expanduser().exists():
+                problems.append(f"{key}{f'[{index}]' if len(values) > 1 else ''}: {path} does not exist")
+    if problems:
+        raise ConfigError("\n".join(problems))
+
+
+def _dotted(config: Any, key: str) -> Any:
+    for part in key.split("."):
+        config = getattr(config, part, None)
+        if config is None:
+            return None
+    return config

@@ -14,6 +14,9 @@ Row fields:
     error:   ``None``, or the reason this (model, dataset, lang) could not be scored.
     items:   optional per-item scores whose mean is ``value`` (e.g. 0/1 hits), for exact bootstrap CIs.
     higher_is_better: ``False`` for perplexities.
+    chance:  optional score of a model that guesses (top-k retrieval: ``k / candidates``; classification: the
+             better of a uniform guess and always predicting the majority class), so readers and the report can
+             tell a score at chance from a result. Absent in files written before it existed (read as ``None``).
 """
 
 from __future__ import annotations
@@ -42,6 +45,7 @@ class ResultRow(BaseModel):
     error: str | None = None
     items: list[float] | None = None
     higher_is_better: bool = True
+    chance: float | None = None
 
     @property
     def is_error(self) -> bool:

@@ -38,13 +38,30 @@ def open_binary(path: str | Path) -> IO[bytes]:
     return open(name, "rb")
 
 
-def open_text(path: str | Path, errors: str = "strict") -> IO[str]:
-    """A UTF-8 text stream over ``path`` (decompressed); ``errors`` as in :func:`open`."""
-    return io.TextIOWrapper(open_binary(path), encoding="utf-8", errors=errors, newline="")
+def open_text(path: str | Path, errors: str = "strict", newline: str | None = "") -> IO[str]:
+    """A UTF-8 text stream over ``path`` (decompressed); ``errors`` and ``newline`` as in :func:`open`."""
+    return io.TextIOWrapper(open_binary(path), encoding="utf-8", errors=errors, newline=newline)
 
 
 def iter_lines(path: str | Path, errors: str = "strict") -> Iterator[str]:
-    """Lines of ``path`` without their line endings."""
-    with open_text(path, errors=errors) as handle:
+    """Lines of ``path`` without their line endings, split on ``\\n`` and ``\\r\\n`` only (see :func:`split_lines`)."""
+    with open_text(path, errors=errors, newline="\n") as handle:
         for line in handle:
-            yield line.rstrip("\r\n")
+            yield _without_line_end(line)
+
+
+def split_lines(text: str) -> list[str]:
+    """``text`` split on ``\\n`` and ``\\r\\n`` only, like a file's lines (a final line end adds no line).
+
+    Never ``str.splitlines()``: it also splits on U+2028, U+2029, U+0085, ``\\x0b``, ``\\x0c``, ``\\x1c``-``\\x1e``
+    and a lone ``\\r``, characters real sentences contain, which would silently misalign parallel files.
+    """
+    lines = text.split("\n")
+    if lines[-1] == "":
+        lines.pop()
+    return [line[:-1] if line.endswith("\r") else line for line in lines]
+
+
+def _without_line_end(line: str) -> str:
+    line = line[:-1] if line.endswith("\n") else line
+    return line[:-1] if line.endswith("\r") else line

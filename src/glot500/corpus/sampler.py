@@ -11,6 +11,17 @@ Head languages: by default they are treated exactly like every other language, a
 ``head_weight`` multiplies the (unnormalised) weight of head languages, e.g. 0.5 to spend more of the
 budget on tail languages; the result is renormalised.
 
+Head floor (replay): ``head_floor`` is the minimum total share of head languages
+(:func:`glot500.languages.is_head`), to protect what the base model knew. With ``H = sum_{i in head} p_i``
+after alpha sampling and ``head_weight``, if ``0 < H < head_floor`` then
+
+    p_i <- p_i * head_floor / H              for head languages (they now sum to exactly head_floor)
+    p_i <- p_i * (1 - head_floor) / (1 - H)  for tail languages (they now sum to 1 - head_floor)
+
+so relative weights within the head and within the tail are kept. At or above the floor, or when no head or
+no tail language is present, the probabilities are unchanged. ``0 <= head_floor < 1``; 0 (the default) is
+Glot500's behaviour.
+
 Drawing ``total`` chunks: language ``i`` gets ``k_i = round(total * p_i)`` chunks (largest-remainder
 rounding, so the counts sum to ``total``). When ``k_i <= n_i`` they are drawn without replacement; when
 ``k_i > n_i`` (up-sampling) every chunk is repeated ``k_i // n_i`` times and the remainder drawn without
@@ -29,28 +40,48 @@ import numpy as np
 from glot500.core.errors import InputError
 
 
-def sampling_probabilities(counts: Mapping[str, int], alpha: float = 0.3, head_weight: float = 1.0) -> dict[str, float]:
+def sampling_probabilities(
+    counts: Mapping[str, int], alpha: float = 0.3, head_weight: float = 1.0, head_floor: float = 0.0
+) -> dict[str, float]:
     """``{label: p_label}`` by the formula in the module docstring (languages with 0 chunks get 0)."""
     if not 0 < alpha <= 1:
         raise ValueError(f"alpha must be in (0, 1], got {alpha}")
     if head_weight < 0:
         raise ValueError(f"head_weight must be >= 0, got {head_weight}")
+    if not 0 <= head_floor < 1:
+        raise ValueError(f"head_floor must be in [0, 1) (the minimum total share of head languages), got {head_floor}")
+    if head_floor > 0 and head_weight == 0:
+        raise ValueError("head_floor > 0 contradicts head_weight = 0 (which excludes head languages)")
     total = sum(counts.values())
     if total <= 0:
         raise InputError("cannot sample from an empty corpus")
+    heads = _head_labels(counts) if head_weight != 1.0 or head_floor > 0 else set()
     weights: dict[str, float] = {}
     for label in sorted(counts):
         n = counts[label]
         weight = (n / total) ** alpha if n > 0 else 0.0
-        if head_weight != 1.0 and n > 0:
-            from glot500.languages import is_head
-
-            weight *= head_weight if is_head(label) else 1.0
-        weights[label] = weight
+        weights[label] = weight * head_weight if label in heads else weight
     norm = sum(weights.values())
     if norm <= 0:
         raise InputError("every language has zero sampling weight (head_weight=0 and no tail languages?)")
-    return {label: weight / norm for label, weight in weights.items()}
+    probabilities = {label: weight / norm for label, weight in weights.items()}
+    return apply_head_floor(probabilities, heads, head_floor)
+
+
+def _head_labels(counts: Mapping[str, int]) -> set[str]:
+    from glot500.languages import is_head
+
+    return {label for label, n in counts.items() if n > 0 and is_head(label)}
+
+
+def apply_head_floor(probabilities: Mapping[str, float], heads: set[str], head_floor: float) -> dict[str, float]:
+    """Raise the head languages' total share to ``head_floor`` (module docstring); otherwise unchanged."""
+    head_share = sum(p for label, p in probabilities.items() if label in heads)
+    tail_share = 1.0 - head_share
+    if head_floor <= 0 or head_share <= 0 or tail_share <= 0 or head_share >= head_floor:
+        return dict(probabilities)
+    head_scale, tail_scale = head_floor / head_share, (1.0 - head_floor) / tail_share
+    return {label: p * (head_scale if label in heads else tail_scale) for label, p in probabilities.items()}
 
 
 def allocate(probabilities: Mapping[str, float], total: int) -> dict[str, int]:
@@ -81,14 +112,29 @@ def sample_corpus(
     seed: int = 0,
     head_weight: float = 1.0,
     languages: list[str] | None = None,
+    head_floor: float = 0.0,
 ) -> dict[str, list[str]]:
     """Draw ``total`` chunks from a corpus (either layout of :mod:`glot500.corpus.reader`).
 
     Args:
         languages: restrict to these labels (e.g. head languages only for a base tokenizer).
+        head_floor: minimum total share of head languages (module docstring).
     Returns:
         ``{label: [chunk, ...]}``, deterministic for ``seed``.
     """
+    return draw_sample(corpus, total, alpha, seed, head_weight, languages, head_floor)[0]
+
+
+def draw_sample(
+    corpus: str | Path,
+    total: int,
+    alpha: float = 0.3,
+    seed: int = 0,
+    head_weight: float = 1.0,
+    languages: list[str] | None = None,
+    head_floor: float = 0.0,
+) -> tuple[dict[str, list[str]], dict[str, int]]:
+    """:func:`sample_corpus` and the chunks available per language (to report shares and epochs)."""
     from glot500.corpus.reader import discover_languages, iter_texts
 
     found = discover_languages(corpus)
@@ -99,11 +145,12 @@ def sample_corpus(
         found = {label: found[label] for label in languages}
     texts = {label: list(iter_texts(files)) for label, files in sorted(found.items())}
     counts = {label: len(chunks) for label, chunks in texts.items()}
-    quota = allocate(sampling_probabilities(counts, alpha, head_weight), total)
+    quota = allocate(sampling_probabilities(counts, alpha, head_weight, head_floor), total)
     rng = np.random.default_rng(seed)
-    return {
+    sample = {
         label: [texts[label][i] for i in sample_indices(counts[label], quota[label], rng)] for label in sorted(texts)
     }
+    return sample, counts
 
 
 def write_sample(sample: Mapping[str, list[str]], output: str | Path, shuffle_seed: int | None = 0) -> Path:

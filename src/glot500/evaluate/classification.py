@@ -35,6 +35,19 @@ def classification_scores(gold: list[str], predicted: list[str]) -> dict[str, fl
     }
 
 
+def chance_scores(gold: list[str], n_classes: int) -> dict[str, float]:
+    """What guessing scores on ``gold``: the better of a uniform guess over ``n_classes`` (expected accuracy
+    ``1/C``; expected F1 of class c ``2 p_c / (C p_c + 1)``, ``p_c`` its share in gold) and always predicting the
+    majority class (accuracy ``p_max``; macro-F1 ``2 p_max / (1 + p_max)`` averaged over the gold classes)."""
+    if not gold or n_classes < 1:
+        return {"macro_f1": 0.0, "accuracy": 0.0}
+    shares = [gold.count(label) / len(gold) for label in sorted(set(gold))]
+    majority = max(shares)
+    uniform_f1 = sum(2 * p / (n_classes * p + 1) for p in shares) / max(n_classes, len(shares))
+    majority_f1 = 2 * majority / (1 + majority) / len(shares)
+    return {"macro_f1": max(uniform_f1, majority_f1), "accuracy": max(1 / n_classes, majority)}
+
+
 class ClassificationTask:
     task_type = "classification"
     metrics = ("macro_f1", "accuracy")
@@ -89,9 +102,14 @@ class ClassificationTask:
             predicted = predict(test)
             scores = classification_scores(test.labels, predicted)
             hits = [float(p == g) for p, g in zip(predicted, test.labels, strict=True)]
+            chance = chance_scores(test.labels, len(labels))
             return [
-                rows.value(lang, "macro_f1", scores["macro_f1"], len(hits)),
-                rows.value(lang, "accuracy", scores["accuracy"], len(hits), items=hits),
+                rows.value(lang, "macro_f1", scores["macro_f1"], len(hits)).model_copy(
+                    update={"chance": chance["macro_f1"]}
+                ),
+                rows.value(lang, "accuracy", scores["accuracy"], len(hits), items=hits).model_copy(
+                    update={"chance": chance["accuracy"]}
+                ),
             ]
 
         return score_each_language(self, encoder, data, self.config, score_one)

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from glot500.core.errors import InputError
+from glot500.core.textio import split_lines
 
 ENGLISH = "eng_Latn"
 TASK_TYPES = ("retrieval", "classification", "tagging", "pseudo_perplexity", "roundtrip")
@@ -77,7 +78,7 @@ def read_lines(path: Path, allow_empty: bool = False) -> list[str]:
     except UnicodeDecodeError as error:
         line = raw[: error.start].count(b"\n") + 1
         raise LanguageDataError(f"{path}:{line}: not valid UTF-8 ({error.reason} at byte {error.start})") from None
-    lines = text.removeprefix("\ufeff").splitlines()
+    lines = split_lines(text.removeprefix("\ufeff"))  # never str.splitlines(): U+2028 etc. are text
     if not allow_empty and not any(line.strip() for line in lines):
         raise LanguageDataError(f"{path}: file is empty")
     return lines

@@ -30,6 +30,8 @@ class SentenceLikelihood:
     tokens: int
     chars: int
     unk_chars: int = 0  # characters covered by <unk> tokens: one cheap prediction stands for a whole unseen word
+    unk_log_prob: float = 0.0  # the part of log_prob scored at <unk> tokens (replaced by a charge in ppl_per_char)
+    unk_tokens: int = 0
 
 
 @runtime_checkable
@@ -93,6 +95,7 @@ class HFEncoder:
         model_limit = getattr(self.config, "max_position_embeddings", 514) - 2  # XLM-R offsets positions by 2
         self.max_length = max(8, min(max_length, model_limit))
         self._cache: dict[tuple[int, str], np.ndarray] = {}
+        self._shortcut_ok: bool | None = None  # pseudo-perplexity's last-layer shortcut, checked on first use
 
     @property
     def num_layers(self) -> int:
@@ -161,6 +164,13 @@ class HFEncoder:
 
     # --- pseudo-log-likelihood -----------------------------------------------------------------------
     def pseudo_log_likelihoods(self, sentences: Sequence[str], batch_size: int = 64) -> list[SentenceLikelihood]:
+        """Every scored token masked in turn, ``batch_size`` masked copies per forward pass.
+
+        Copies of every sentence given are batched together, sorted by length (callers pass many languages at
+        once: per-call overheads and half-empty batches vanish). The last transformer layer runs at the masked
+        position of each copy only (its other positions feed nothing the LM head reads): the values are those
+        of a full forward pass up to float rounding, which the first batch checks (see ``_pll_shortcut``).
+        """
         import torch
 
         encoded = self.tokenizer(
@@ -169,42 +179,118 @@ class HFEncoder:
         ids_list, offsets = encoded["input_ids"], encoded["offset_mapping"]
         special = set(self.tokenizer.all_special_ids)
         unk_id = self.tokenizer.unk_token_id
-        special.discard(unk_id)  # <unk> is scored like any token (and its characters counted, see unk_chars)
+        special.discard(unk_id)  # <unk> is scored like any token (its characters counted, see unk_chars)
         jobs = [(s, p) for s, ids in enumerate(ids_list) for p, tok in enumerate(ids) if tok not in special]
         log_probs = np.zeros(len(sentences), dtype=np.float64)
-        batches = length_sorted_batches([len(ids_list[s]) for s, _ in jobs], batch_size)
-        with torch.inference_mode():
-            for batch in self._progress(batches, "pseudo-perplexity"):
-                copies = [list(ids_list[jobs[j][0]]) for j in batch]
-                positions = [jobs[j][1] for j in batch]
-                gold = [copy[p] for copy, p in zip(copies, positions, strict=True)]
-                for copy, position in zip(copies, positions, strict=True):
-                    copy[position] = self.tokenizer.mask_token_id  # each copy masks one token
-                input_ids, mask = pad_batch(copies, self.tokenizer.pad_token_id)
-                scores = self._masked_log_probs(input_ids.to(self.device), mask.to(self.device), positions, gold)
-                for j, score in zip(batch, scores, strict=True):
-                    log_probs[jobs[j][0]] += score
+        unk_log_probs = np.zeros(len(sentences), dtype=np.float64)
+        if jobs:
+            all_ids, all_mask = pad_batch(ids_list, self.tokenizer.pad_token_id)  # (sentences, longest)
+            sentence_of = torch.tensor([s for s, _ in jobs])
+            position_of = torch.tensor([p for _, p in jobs])
+            lengths = all_mask.sum(1)
+            batches = length_sorted_batches([len(ids_list[s]) for s, _ in jobs], batch_size)
+            with torch.inference_mode():
+                for batch in self._progress(batches, "pseudo-perplexity"):
+                    index = torch.tensor(batch)
+                    rows, positions = sentence_of[index], position_of[index]
+                    longest = int(lengths[rows].max())
+                    input_ids = all_ids[rows, :longest].clone()  # (copies, longest)
+                    gold = input_ids[torch.arange(len(batch)), positions].clone()
+                    input_ids[torch.arange(len(batch)), positions] = self.tokenizer.mask_token_id
+                    mask = all_mask[rows, :longest]
+                    scores = self._masked_log_probs(input_ids.to(self.device), mask.to(self.device), positions, gold)
+                    for j, score, token in zip(batch, scores, gold.tolist(), strict=True):
+                        log_probs[jobs[j][0]] += score
+                        if token == unk_id:
+                            unk_log_probs[jobs[j][0]] += score
         results = []
         for s, ids in enumerate(ids_list):
             scored = sum(1 for tok in ids if tok not in special)
             chars = max((end for (_, end), tok in zip(offsets[s], ids, strict=True) if tok not in special), default=0)
             unk_chars = sum(end - start for (start, end), tok in zip(offsets[s], ids, strict=True) if tok == unk_id)
-            results.append(SentenceLikelihood(float(log_probs[s]), scored, int(chars), int(unk_chars)))
+            results.append(
+                SentenceLikelihood(
+                    float(log_probs[s]), scored, int(chars), int(unk_chars), float(unk_log_probs[s]), ids.count(unk_id)
+                )
+            )
         return results
 
-    def _masked_log_probs(self, input_ids, mask, positions: list[int], gold: list[int]) -> list[float]:
+    def _masked_log_probs(self, input_ids, mask, positions, gold) -> list[float]:
         """``log P(gold | masked copy)`` at each copy's masked position; the LM head runs on those only."""
         import torch
 
         rows = torch.arange(len(positions), device=input_ids.device)
+        positions = positions.to(input_ids.device)
         head = getattr(self.model, "lm_head", None) or getattr(self.model, "cls", None)
         if head is None:  # an unknown MLM class: full forward (logits at every position)
             logits = self.model(input_ids=input_ids, attention_mask=mask).logits[rows, positions]
+        elif self._pll_shortcut(input_ids, mask, positions):
+            logits = head(self._hidden_at(input_ids, mask, positions))
         else:
             hidden = self.model.base_model(input_ids=input_ids, attention_mask=mask).last_hidden_state
             logits = head(hidden[rows, positions])  # (copies, vocab)
         log_probs = torch.log_softmax(logits.float(), dim=-1)
-        return log_probs[rows, torch.tensor(gold, device=input_ids.device)].cpu().tolist()
+        return log_probs[rows, gold.to(input_ids.device)].cpu().tolist()
+
+    def _hidden_at(self, input_ids, mask, positions):
+        """Last-layer hidden state at ``positions`` only: ``(copies, hidden)``.
+
+        All layers but the last run as usual; the last one computes keys and values everywhere but its query,
+        attention output and feed-forward block only at the masked position, the one row the LM head reads (a
+        post-LayerNorm BERT/RoBERTa/XLM-R layer: ``attention.self``, ``attention.output``, ``feed_forward_chunk``).
+        """
+        import torch
+
+        layers = self.model.base_model.encoder.layer
+        with self._up_to_layer(len(layers) - 1):
+            hidden = self.model.base_model(input_ids=input_ids, attention_mask=mask).last_hidden_state  # (b, s, h)
+        layer = layers[-1]
+        attention = layer.attention.self
+        copies, seq, _ = hidden.shape
+        heads, size = attention.num_attention_heads, attention.attention_head_size
+        here = hidden[torch.arange(copies, device=hidden.device), positions]  # (b, h)
+        query = attention.query(here).view(copies, heads, 1, size)
+        key = attention.key(hidden).view(copies, seq, heads, size).transpose(1, 2)  # (b, heads, s, size)
+        value = attention.value(hidden).view(copies, seq, heads, size).transpose(1, 2)
+        keep = mask.bool()[:, None, None, :]  # padding is never attended to
+        context = torch.nn.functional.scaled_dot_product_attention(
+            query, key, value, attn_mask=keep, scale=attention.scaling
+        )  # (b, heads, 1, size)
+        attended = layer.attention.output(context.reshape(copies, heads * size), here)
+        return layer.feed_forward_chunk(attended)
+
+    def _pll_shortcut(self, input_ids, mask, positions) -> bool:
+        """Whether ``_hidden_at`` applies: a post-LN encoder layer of the known shape, checked once against a full
+        forward pass on a few copies (any other layout falls back to the full pass)."""
+        if self._shortcut_ok is None:
+            self._shortcut_ok = self._check_shortcut(input_ids[:4], mask[:4], positions[:4])
+            if not self._shortcut_ok:
+                logger.info("%s: pseudo-perplexity runs the full last layer (unfamiliar layer layout)", self.name)
+        return self._shortcut_ok
+
+    def _check_shortcut(self, input_ids, mask, positions) -> bool:
+        import torch
+
+        config = self.config
+        layers = getattr(getattr(self.model.base_model, "encoder", None), "layer", None)
+        if not layers or getattr(config, "is_decoder", False) or getattr(config, "add_cross_attention", False):
+            return False
+        if getattr(config, "position_embedding_type", "absolute") != "absolute":
+            return False
+        attention = getattr(getattr(layers[-1], "attention", None), "self", None)
+        needed = ("query", "key", "value", "num_attention_heads", "attention_head_size", "scaling")
+        if attention is None or not all(hasattr(attention, name) for name in needed):
+            return False
+        if not hasattr(layers[-1], "feed_forward_chunk") or not hasattr(layers[-1].attention, "output"):
+            return False
+        try:
+            rows = torch.arange(len(positions), device=input_ids.device)
+            full = self.model.base_model(input_ids=input_ids, attention_mask=mask).last_hidden_state[rows, positions]
+            fast = self._hidden_at(input_ids, mask, positions)
+        except (AttributeError, RuntimeError, TypeError, ValueError):
+            return False
+        tolerance = 5e-2 if self.dtype != torch.float32 else 1e-4
+        return bool(torch.allclose(full.float(), fast.float(), atol=tolerance, rtol=tolerance))
 
     # --- fine-tuning ---------------------------------------------------------------------------------
     def finetunable(self, kind: HeadKind, num_labels: int):

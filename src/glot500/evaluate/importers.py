@@ -20,6 +20,7 @@ from collections import defaultdict
 from pathlib import Path
 
 from glot500.core.errors import InputError, LanguageCodeError
+from glot500.core.textio import split_lines
 from glot500.evaluate.data import ENGLISH
 
 logger = logging.getLogger(__name__)
@@ -59,8 +60,8 @@ def import_tatoeba(src: Path, output: Path) -> list[str]:
         if not english_file.is_file():
             logger.warning("%s: no English side %s, skipped", target_file, english_file.name)
             continue
-        target = target_file.read_text(encoding="utf-8").splitlines()
-        english = english_file.read_text(encoding="utf-8").splitlines()
+        target = split_lines(target_file.read_text(encoding="utf-8"))
+        english = split_lines(english_file.read_text(encoding="utf-8"))
         label = _label(match.group(1), " ".join(target[:20]))
         if label is None:
             continue

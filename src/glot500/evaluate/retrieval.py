@@ -1,11 +1,13 @@
 """Sentence retrieval as in Glot500: English sentences query the target language's sentences.
 
 Each sentence is the mean of layer-8 hidden states over its attention mask; similarity is cosine (faiss inner
-product on L2-normalised vectors). A query hits at k when its own translation is among the k nearest.
+product on L2-normalised vectors; an exact torch top-k where faiss is not installed). A query hits at k when its
+own translation is among the k nearest.
 """
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -16,6 +18,9 @@ from glot500.evaluate.base import RowMaker, TaskData, load_languages, score_each
 from glot500.evaluate.config import EvalConfig
 from glot500.evaluate.data import ENGLISH, read_parallel
 from glot500.evaluate.encoder import Encoder
+
+logger = logging.getLogger(__name__)
+_warned_no_faiss = False  # one log line per process, not one per language
 
 
 @dataclass
@@ -33,16 +38,69 @@ def top_k_hits(
     Args:
         queries: ``(n, hidden)``; candidates: ``(n, hidden)``, row ``i`` the translation of query ``i``.
     """
-    import faiss
-
     queries = _normalised(queries)
     candidates = _normalised(candidates)
-    index = faiss.IndexFlatIP(candidates.shape[1])
-    index.add(candidates)
     depth = min(max(k_values), len(candidates))
-    _, neighbours = index.search(queries, depth)  # (n, depth), best first
+    neighbours = _nearest(queries, candidates, depth)  # (n, depth), best first
     gold = np.arange(len(queries))[:, None]
     return {k: (neighbours[:, :k] == gold).any(axis=1).astype(float).tolist() for k in k_values}
+
+
+def _nearest(queries: np.ndarray, candidates: np.ndarray, depth: int) -> np.ndarray:
+    """Indices of the ``depth`` highest inner products per query: faiss's exact flat index where installed."""
+    try:
+        import faiss
+    except ImportError:  # e.g. a GPU machine without registry access: the exact search, done by torch
+        return _nearest_torch(queries, candidates, depth)
+    index = faiss.IndexFlatIP(candidates.shape[1])
+    index.add(candidates)
+    return index.search(queries, depth)[1]
+
+
+def _nearest_torch(queries: np.ndarray, candidates: np.ndarray, depth: int, chunk: int = 1024) -> np.ndarray:
+    """The same exact search as ``faiss.IndexFlatIP`` (float32 inner products, best first), in query chunks."""
+    import torch
+
+    global _warned_no_faiss
+    if not _warned_no_faiss:
+        logger.warning("faiss is not installed: retrieval uses an exact torch top-k instead (same neighbours)")
+        _warned_no_faiss = True
+    keys = torch.from_numpy(candidates)
+    parts = [
+        _faiss_order(torch.from_numpy(queries[start : start + chunk]) @ keys.T, depth).numpy()
+        for start in range(0, len(queries), chunk)
+    ]
+    return np.concatenate(parts) if parts else np.zeros((0, depth), dtype=np.int64)
+
+
+def _faiss_order(scores, depth: int):
+    """Per row, the ``depth`` candidates faiss's k-heap keeps, listed as it lists them.
+
+    Only ties need care (duplicate sentences have equal scores, and a hit can hinge on which of them is kept):
+    faiss scans candidates in index order and lets one in only when strictly better than its worst, and of tied
+    worst ones it evicts the lowest index first. So of the candidates tied at the cut-off score ``t``, the ones
+    seen before the ``depth``-th candidate scoring ``>= t`` got in, and the highest-indexed of those stay. Within
+    equal scores faiss lists the higher index first.
+    """
+    import torch
+
+    cut = torch.sort(scores, dim=1, descending=True).values[:, depth - 1 : depth]
+    at_least = scores >= cut
+    tied = scores == cut
+    full_at = torch.argmax((at_least.cumsum(1) >= depth).int(), dim=1, keepdim=True)  # heap's worst reaches t
+    positions = torch.arange(scores.shape[1]).unsqueeze(0)
+    entered = tied & (positions <= full_at)
+    room = depth - (scores > cut).sum(1, keepdim=True)
+    stays = entered & (entered.flip(1).cumsum(1).flip(1) <= room)
+    kept_scores = torch.where((scores > cut) | stays, scores, torch.tensor(float("-inf"), dtype=scores.dtype))
+    kept = torch.sort(kept_scores, dim=1, descending=True, stable=True).indices[:, :depth]
+    ascending = torch.sort(scores.gather(1, kept), dim=1, stable=True).indices  # ties: lower index first
+    return kept.gather(1, ascending.flip(1))  # best first, ties: higher index first
+
+
+def top_k_chance(k: int, candidates: int) -> float:
+    """Top-k accuracy of a random ranking: the gold is among ``k`` of ``candidates`` picked at random."""
+    return min(k, candidates) / candidates if candidates else 0.0
 
 
 def _normalised(vectors: np.ndarray) -> np.ndarray:
@@ -72,6 +130,11 @@ class RetrievalTask:
             queries = encoder.embed(text.english, self.config.layer, cache=True)  # shared English: embedded once
             candidates = encoder.embed(text.target, self.config.layer)
             hits = top_k_hits(queries, candidates, (1, 10))
-            return [rows.value(lang, f"top{k}", float(np.mean(h)), len(h), items=h) for k, h in hits.items()]
+            return [
+                rows.value(lang, f"top{k}", float(np.mean(h)), len(h), items=h).model_copy(
+                    update={"chance": top_k_chance(k, len(candidates))}
+                )
+                for k, h in hits.items()
+            ]
 
         return score_each_language(self, encoder, data, self.config, score_one)

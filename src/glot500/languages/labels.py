@@ -49,7 +49,8 @@ def normalize(code: str, text: str | None = None) -> str:
     and region (``zh-Hant-TW``, ``sr-Latn``; ``_`` works as separator too) and labels (``deu_Latn``).
     The script is, in order: the tag's own script subtag; the script of ``text`` (GlotScript); the
     language's likely script from CLDR (langcodes). Macrolanguages and individual languages are kept as
-    given; only the deprecated codes in ``data/code_exceptions.tsv`` are mapped.
+    given; only the deprecated codes in ``data/code_exceptions.tsv`` are mapped. ISO 639-5 collective codes
+    (``ber`` Berber, ``sla`` Slavic), which datasets use for mixed or unspecified members, are labels too.
 
     Raises:
         LanguageCodeError: the code is malformed or unknown, or no script can be found.
@@ -88,7 +89,17 @@ def to_iso639_3(code: str) -> str:
             return getattr(iso639.Language, lookup)(lowered).part3
         except (iso639.LanguageNotFoundError, KeyError, AttributeError):
             continue
+    if lowered in collective_codes():  # ber, sla, nah...: datasets (LASER's Tatoeba, Glot500) label by them
+        return lowered
     raise LanguageCodeError(f"{code!r} is not a known ISO 639 language code")
+
+
+@lru_cache(maxsize=1)
+def collective_codes() -> frozenset[str]:
+    """ISO 639-5 (and ISO 639-2 collective) codes of language groups: ``ber`` (Berber), ``sla`` (Slavic)."""
+    from iso_langcodes.iso639_5 import LanguageGroup
+
+    return frozenset(code for code in LanguageGroup if len(code) == 3 and code != "mul")
 
 
 @lru_cache(maxsize=4096)

@@ -6,7 +6,7 @@ from dataclasses import asdict, dataclass
 from functools import lru_cache
 
 from glot500.core.errors import LanguageCodeError
-from glot500.languages.labels import LangScript, read_data_table
+from glot500.languages.labels import LangScript, collective_codes, read_data_table
 from glot500.languages.scripts import script_name, scripts_match
 
 
@@ -18,6 +18,7 @@ class LanguageInfo:
     script: str
     script_name: str
     head: bool
+    scope: str  # individual, macrolanguage, collective (an ISO 639-5 group) or special (und, mul, zxx, mis)
     macrolanguage: str | None
     family: str | None
     family_name: str | None
@@ -68,10 +69,28 @@ def macrolanguage(lang: str) -> str | None:
 def language_name(lang: str) -> str:
     import iso639
 
+    if lang in collective_codes():
+        return group_name(lang)
     try:
         return iso639.Language.from_part3(lang).name
     except (iso639.LanguageNotFoundError, KeyError):
         return lang
+
+
+SCOPES = {"I": "individual", "M": "macrolanguage", "S": "special"}
+
+
+@lru_cache(maxsize=8192)
+def scope(lang: str) -> str:
+    """What an ISO 639 code names: ``individual``, ``macrolanguage``, ``collective`` (a group) or ``special``."""
+    import iso639
+
+    if lang in collective_codes():
+        return "collective"
+    try:
+        return SCOPES.get(iso639.Language.from_part3(lang).scope, "individual")
+    except (iso639.LanguageNotFoundError, KeyError):
+        return "individual"
 
 
 @lru_cache(maxsize=8192)
@@ -110,6 +129,7 @@ def info(label: str) -> LanguageInfo:
         script=parsed.script,
         script_name=script_name(parsed.script),
         head=is_head(parsed),
+        scope=scope(parsed.lang),
         macrolanguage=macrolanguage(parsed.lang),
         family=family,
         family_name=group_name(family) if family else None,

@@ -10,6 +10,9 @@ Each strategy returns ``(rows, bias, fallbacks)`` for the new tokens, computed i
 * ``script-mean``: a draw from ``N(mean_s, cov_s)`` of the base rows whose token is written in the same
   script ``s`` (GlotScript); a script with fewer than ``min_script_rows`` base rows falls back to the
   distribution of all base rows (counted). Bias: the mean base bias of the same rows.
+* ``corpus-informed``: a similarity-weighted sum of the base rows of the piece's nearest *shared* pieces in
+  fastText vectors trained on the extension corpus (FOCUS-like; :mod:`glot500.model.corpus_init`), with
+  ``subword-mean`` / ``script-mean`` where the corpus gives no signal (counted in ``fallbacks``).
 """
 
 from __future__ import annotations
@@ -23,7 +26,7 @@ import torch
 
 logger = logging.getLogger(__name__)
 
-INIT_STRATEGIES = ("random", "mean", "subword-mean", "script-mean")
+INIT_STRATEGIES = ("random", "mean", "subword-mean", "script-mean", "corpus-informed")
 SPIECE_UNDERLINE = "\u2581"  # SentencePiece's word-start marker
 
 
@@ -129,8 +132,12 @@ def initial_rows(
     new_tokens: Sequence[str],
     generator: torch.Generator,
     initializer_range: float = 0.02,
+    mixture: Any = None,
 ) -> tuple[torch.Tensor, torch.Tensor | None, int]:
-    """Rows ``(len(new_tokens), hidden)`` and biases for ``new_tokens`` by strategy ``init`` (float64)."""
+    """Rows ``(len(new_tokens), hidden)`` and biases for ``new_tokens`` by strategy ``init`` (float64).
+
+    ``mixture`` (a :class:`glot500.model.corpus_init.CorpusMixture`) is required by ``corpus-informed``.
+    """
     if init == "random":
         rows = random_rows(len(new_tokens), old_weight.shape[1], initializer_range, generator)
         return rows, None if old_bias is None else torch.zeros(len(new_tokens), dtype=torch.float64), 0
@@ -139,12 +146,51 @@ def initial_rows(
     if init == "subword-mean":
         return mean_of_rows(old_weight, old_bias, subword_segmentations(old_tokenizer, new_tokens))
     if init == "script-mean":
-        special = set(old_tokenizer.all_special_ids)
-        vocab = sorted(old_tokenizer.get_vocab().items(), key=lambda item: item[1])
-        old_scripts: list[str | None] = [None] * old_weight.shape[0]
-        for token, index in vocab:
-            if index < len(old_scripts) and index not in special:
-                old_scripts[index] = token_script(token)
-        new_scripts = [token_script(token) for token in new_tokens]
-        return script_mean_rows(old_weight, old_bias, old_scripts, new_scripts, generator)
+        return script_mean_for(old_weight, old_bias, old_tokenizer, new_tokens, generator)
+    if init == "corpus-informed":
+        if mixture is None:
+            raise ValueError("corpus-informed needs a mixture (glot500.model.corpus_init.corpus_mixture)")
+        return corpus_informed_rows(old_weight, old_bias, old_tokenizer, new_tokens, generator, mixture)
     raise ValueError(f"unknown init {init!r}: choose one of {', '.join(INIT_STRATEGIES)}")
+
+
+def script_mean_for(
+    old_weight: torch.Tensor,
+    old_bias: torch.Tensor | None,
+    old_tokenizer: Any,
+    new_tokens: Sequence[str],
+    generator: torch.Generator,
+) -> tuple[torch.Tensor, torch.Tensor | None, int]:
+    """``script-mean`` rows for ``new_tokens``: scripts of the base rows from the base vocabulary."""
+    special = set(old_tokenizer.all_special_ids)
+    old_scripts: list[str | None] = [None] * old_weight.shape[0]
+    for token, index in old_tokenizer.get_vocab().items():
+        if index < len(old_scripts) and index not in special:
+            old_scripts[index] = token_script(token)
+    new_scripts = [token_script(token) for token in new_tokens]
+    return script_mean_rows(old_weight, old_bias, old_scripts, new_scripts, generator)
+
+
+def corpus_informed_rows(
+    old_weight: torch.Tensor,
+    old_bias: torch.Tensor | None,
+    old_tokenizer: Any,
+    new_tokens: Sequence[str],
+    generator: torch.Generator,
+    mixture: Any,
+) -> tuple[torch.Tensor, torch.Tensor | None, int]:
+    """Mixture rows where the corpus gave a signal; subword-mean, then script-mean, where it did not."""
+    from glot500.model.corpus_init import mixture_rows
+
+    rows, biases = mixture_rows(mixture, old_weight, old_bias, len(new_tokens))
+    fallbacks: list[tuple[list[int], str]] = [(mixture.subword_fallback, "subword-mean"),
+                                              (mixture.script_fallback, "script-mean")]  # fmt: skip
+    for positions, strategy in fallbacks:
+        if not positions:
+            continue
+        tokens = [new_tokens[i] for i in positions]
+        part_rows, part_biases, _ = initial_rows(strategy, old_weight, old_bias, old_tokenizer, tokens, generator)
+        rows[positions] = part_rows
+        if biases is not None and part_biases is not None:
+            biases[positions] = part_biases
+    return rows, biases, len(mixture.subword_fallback) + len(mixture.script_fallback)

@@ -95,7 +95,7 @@ def save_mlm(model: Any, tokenizer: Any, out_dir: str | Path) -> Path:
     out_dir.mkdir(parents=True, exist_ok=True)
     model.save_pretrained(out_dir, safe_serialization=True)
     tokenizer.save_pretrained(out_dir)
-    spm_file = getattr(tokenizer, "vocab_file", None)
+    spm_file = getattr(tokenizer, "vocab_file", None) or Path(str(tokenizer.name_or_path)) / "sentencepiece.bpe.model"
     if spm_file and str(spm_file).endswith(".model") and Path(spm_file).is_file():
         target = out_dir / Path(spm_file).name
         if not (target.exists() and target.samefile(spm_file)):

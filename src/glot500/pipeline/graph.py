@@ -5,8 +5,9 @@ Stage names are folder names under the workdir and model names in the results (`
 ``@stage/sub/path``) or external paths / hub names; only references make a stage depend on another.
 
     udhr -> corpus -> base_vocab -> base                    (or base.model: an existing checkpoint)
-    corpus -> vocab;  base + vocab -> vocab_extend;  base + vocab_extend -> model_extend -> glot
-    base -> control;  base, glot, control -> evaluate -> report (+ corpus stats, + vocab_report)
+    corpus -> vocab;  base + vocab -> vocab_extend;  base + vocab_extend (+ corpus) -> model_extend -> glot
+    base -> control (glot's training as one phase of the same steps)
+    base, glot, control -> evaluate -> report (+ corpus stats, + vocab_report; + each model's recipe)
     base_vocab + vocab_extend + corpus -> vocab_report (fertility and <unk> share per language)
 """
 
@@ -16,6 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from glot500.pipeline.config import PipelineConfig
+from glot500.pipeline.recipes import control_train_options, model_recipes
 
 InputValue = str | list[str]
 TRAINED_MODEL = "final"  # the HF folder a train stage leaves in its output (glot500.train's layout)
@@ -76,7 +78,10 @@ def build_stages(config: PipelineConfig) -> list[Stage]:
         inputs: dict[str, InputValue] = {"results": "@evaluate", "corpus": corpus_ref}
         if config.vocab_report is not None:
             inputs["vocab_report"] = "@vocab_report"
-        stages.append(Stage("report", "report", "report", config.report.options(), inputs))
+        # Each model's recipe (init, phases, sampling) from this config; the section's own recipes win.
+        options = config.report.options()
+        options["recipes"] = {**model_recipes(config), **(options.get("recipes") or {})}
+        stages.append(Stage("report", "report", "report", options, inputs))
     return stages
 
 
@@ -133,15 +138,13 @@ def _add_extension(
             {"base": base_tokenizer_ref, "add": "@vocab"},
         )
     )
+    model_inputs: dict[str, InputValue] = {"base": base_ref, "tokenizer": "@vocab_extend"}
+    if extend.model.options().get("init") == "corpus-informed":
+        model_inputs["corpus"] = corpus_ref  # its piece vectors are trained on the extension corpus
     stages.append(
-        Stage(
-            "model_extend",
-            "model_extend",
-            "extend.model",
-            {"seed": config.seed, **extend.model.options()},
-            {"base": base_ref, "tokenizer": "@vocab_extend"},
-        )
-    )
+        Stage("model_extend", "model_extend", "extend.model", {"seed": config.seed, **extend.model.options()},
+              model_inputs)
+    )  # fmt: skip
     stages.append(
         Stage(
             "glot",
@@ -159,7 +162,7 @@ def _add_extension(
                 "control",
                 "train",
                 "extend.train",
-                {"seed": config.seed, **extend.train.options(), **control_languages},
+                {"seed": config.seed, **control_train_options(extend.train.options()), **control_languages},
                 {"model": base_ref, "corpus": corpus_ref},
             )
         )

@@ -158,23 +158,48 @@ def _spm_model_of(folder: Path) -> Path:
 
 
 # ---- model extension --------------------------------------------------------------------------------------
-INIT_STRATEGIES = ("random", "mean", "subword-mean", "script-mean")
+MODEL_EXTEND_KEYS = ("init", "init_options")
+CORPUS_INIT = "corpus-informed"  # the one init that reads the extension corpus (fastText over its pieces)
+
+
+def init_strategies() -> tuple[str, ...]:
+    """The model stage's init names (its own list, so a new strategy needs no change here)."""
+    from glot500.model.init import INIT_STRATEGIES
+
+    return tuple(INIT_STRATEGIES)
 
 
 def validate_model_extend(stage: Stage) -> list[str]:
     options = own_options(stage)
-    problems = [f"{key}: unknown option (known: init)" for key in sorted(set(options) - {"init"})]
-    if options.get("init", "mean") not in INIT_STRATEGIES:
-        problems.append(f"init: {options['init']!r} is not one of {', '.join(INIT_STRATEGIES)}")
+    known = ", ".join(MODEL_EXTEND_KEYS)
+    problems = [f"{key}: unknown option (known: {known})" for key in sorted(set(options) - set(MODEL_EXTEND_KEYS))]
+    init = options.get("init", "mean")
+    if init not in init_strategies():
+        problems.append(f"init: {init!r} is not one of {', '.join(init_strategies())}")
+    init_options = options.get("init_options")
+    if init_options is None:
+        return problems
+    if init != CORPUS_INIT:
+        problems.append(f"init_options: only init {CORPUS_INIT} takes options (init is {init!r})")
+    elif not isinstance(init_options, dict):
+        problems.append("init_options: expected a mapping of corpus-informed settings (e.g. {dim: 50})")
+    else:
+        from glot500.model.corpus_init import CorpusInitOptions
+
+        problems.extend(f"init_options.{problem}" for problem in config_problems(CorpusInitOptions, init_options))
     return problems
 
 
 def run_model_extend(ctx: StageContext) -> None:
     extend_model = stage_api("glot500.model.extend", "extend_model", "model extend")
-    init = own_options(ctx.stage).get("init", "mean")
+    options = own_options(ctx.stage)
+    init = options.get("init", "mean")
+    # Only corpus-informed reads the corpus (graph.py gives it the input then, so it is fingerprinted too).
+    corpus = str(ctx.inputs["corpus"]) if init == CORPUS_INIT else None
     extend_model(
-        str(ctx.inputs["base"]), str(ctx.inputs["tokenizer"]), init, ctx.out_dir, seed=ctx.stage.options["seed"]
-    )
+        str(ctx.inputs["base"]), str(ctx.inputs["tokenizer"]), init, ctx.out_dir, seed=ctx.stage.options["seed"],
+        corpus=corpus, init_options=options.get("init_options"),
+    )  # fmt: skip
 
 
 # ---- training ---------------------------------------------------------------------------------------------
@@ -293,17 +318,28 @@ def run_vocab_report(ctx: StageContext) -> None:
     build(VocabReportConfig.model_validate(vocab_report_config(ctx.stage, ctx.inputs, str(ctx.out_dir))))
 
 
+def report_options(stage: Stage) -> dict[str, Any]:
+    """The report's own keys; ``recipes`` (written by the pipeline per model) only if this report takes them."""
+    from glot500.report.config import ReportConfig
+
+    options = own_options(stage)
+    if "recipes" in options and "recipes" not in ReportConfig.model_fields:
+        logger.warning("this glot500.report has no 'recipes' option: the models' recipes are left out")
+        options.pop("recipes")
+    return options
+
+
 def validate_report(stage: Stage) -> list[str]:
     from glot500.report.config import ReportConfig
 
-    return config_problems(ReportConfig, own_options(stage))
+    return config_problems(ReportConfig, report_options(stage))
 
 
 def run_report(ctx: StageContext) -> None:
     from glot500.report.config import ReportConfig
 
     build_report = stage_api("glot500.report.build", "build_report", "report")
-    config = ReportConfig.model_validate(own_options(ctx.stage))
+    config = ReportConfig.model_validate(report_options(ctx.stage))
     corpus = ctx.inputs.get("corpus")
     stats = Path(corpus) / "stats.json" if corpus is not None else None
     build_report(

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from glot500.core.results import RESULTS_NAME, read_results
 
@@ -11,21 +11,29 @@ if TYPE_CHECKING:
     from glot500.pipeline.runner import Pipeline
 
 
-def head_tail_table(results: str | Path, models: list[str] | None = None) -> str:
-    """One line per (dataset, metric, model): mean over head, tail and all languages, and how many of each.
+def head_tail_table(results: str | Path, models: list[str] | None = None, base: str = "base") -> str:
+    """One line per (dataset, metric, model): mean and median over head and tail languages, the share of tail
+    languages where the model beats ``base``, the chance level (where the rows state one) and the counts.
 
-    Perplexity rows are marked ``(lower is better)``; error rows are left out of the means and counted.
+    Means alone mislead over hundreds of languages (a few blown-up languages move a perplexity's mean more than
+    all the others), so medians sit beside them. Perplexity rows are marked ``(lower better)``; error rows are
+    left out of the statistics and counted; ``*_raw`` diagnostics (which reward ``<unk>``) are not shown.
     """
     from glot500.evaluate.summary import summarize
 
     path = Path(results)
     rows = list(read_results(path / RESULTS_NAME if path.is_dir() else path))
-    found, table = summarize(rows)
+    found, table = summarize(rows, base)
     order = [m for m in (models or []) if m in found] + [m for m in found if m not in (models or [])]
     lower_better = {(r.task, r.dataset, r.metric) for r in rows if not r.higher_is_better}
-    lines = [f"{'dataset':<20} {'metric':<28} {'model':<10} {'head':>8} {'tail':>8} {'all':>8}   languages (head/tail)"]
+    chance = _chance_levels(rows)
+    header = (f"{'dataset':<16} {'metric':<30} {'model':<9} {'head mean':>9} {'median':>8} {'tail mean':>9}"
+              f" {'median':>8} {'tail>base':>9} {'chance':>7}   languages (head/tail)")  # fmt: skip
+    lines = [header]
     for key, cells in table.items():
         _, dataset, metric = key
+        if metric.endswith("_raw"):
+            continue
         label = metric + (" (lower better)" if key in lower_better else "")
         for model in order:
             cell = cells.get(model)
@@ -37,11 +45,22 @@ def head_tail_table(results: str | Path, models: list[str] | None = None) -> str
                 if (r.task, r.dataset, r.metric) == key and r.model == model and r.head and r.error is None
             )
             errors = f", {cell.errors} errors" if cell.errors else ""
+            wins = "-" if cell.wins_tail is None else f"{cell.wins_tail:.0%}"
             lines.append(
-                f"{dataset:<20} {label:<28} {model:<10} {_fmt(cell.head):>8} {_fmt(cell.tail):>8} {_fmt(cell.all):>8}"
+                f"{dataset:<16} {label:<30} {model:<9} {_fmt(cell.head):>9} {_fmt(cell.median_head):>8}"
+                f" {_fmt(cell.tail):>9} {_fmt(cell.median_tail):>8} {wins:>9} {_fmt(chance.get(key)):>7}"
                 f"   {cell.languages} ({head_n}/{cell.languages - head_n}){errors}"
             )
     return "\n".join(lines)
+
+
+def _chance_levels(rows: list[Any]) -> dict[tuple[str, str, str], float]:
+    """Mean chance level per (task, dataset, metric) over the rows that state one (top-k: k / candidates)."""
+    levels: dict[tuple[str, str, str], list[float]] = {}
+    for row in rows:
+        if getattr(row, "chance", None) is not None:
+            levels.setdefault((row.task, row.dataset, row.metric), []).append(row.chance)
+    return {key: sum(values) / len(values) for key, values in levels.items()}
 
 
 def _fmt(value: float | None) -> str:

@@ -11,6 +11,7 @@ from glot500.report.page import Bullets, Details, Heading, Image, Page, Section,
 from glot500.report.tables import (
     Table,
     TCell,
+    chance_label,
     delta_table,
     errors_table,
     factor_overview,
@@ -43,6 +44,7 @@ class ReportContent:
     methods: list[str]
     title: str
     subtitle: str
+    recipes: dict[str, str] = field(default_factory=dict)  # model -> how it was made (init, phases, sampling)
 
 
 def build_page(content: ReportContent) -> Page:
@@ -61,7 +63,10 @@ def build_page(content: ReportContent) -> Page:
 def _overview(content: ReportContent) -> Section:
     results = content.results
     models = [
-        f"{content.names[m]}" + (f" ({m})" if content.names[m] != m else "") + (" — base" if m == results.base else "")
+        f"{content.names[m]}"
+        + (f" ({m})" if content.names[m] != m else "")
+        + (" — base" if m == results.base else "")
+        + (f" — recipe: {content.recipes[m]}" if m in content.recipes else "")
         for m in results.models
     ]
     parts: list = [
@@ -94,7 +99,8 @@ def _per_task(content: ReportContent) -> Section:
     for block in content.results.blocks.values():
         slug = block.key.slug
         n_head = sum(block.head[lang] for lang in block.langs)
-        parts.append(Heading(f"{block.key.title} ({block.key.task})"))
+        chance = chance_label(block)
+        parts.append(Heading(f"{block.key.title} ({block.key.task})" + (f", chance {chance}" if chance else "")))
         parts += [
             Image(f[slug], alt)
             for f, alt in (

@@ -112,6 +112,7 @@ def build_report(
         + (", ".join(str(p) for p in result_paths) if result_paths else "in-memory results")
         + (f"; base model {config.base}" if config.base else ""),
     )
+    content.recipes = _recipes(config.recipes, result_set.models, names)
     page = build_page(content)
     (out_dir / "index.html").write_text(to_html(page), encoding="utf-8")
     (out_dir / "README.md").write_text(to_markdown(page), encoding="utf-8")
@@ -128,6 +129,15 @@ def build_report(
     )  # fmt: skip
     logger.info("report written to %s", out_dir / "index.html")
     return out_dir / "index.html"
+
+
+def _recipes(recipes: dict[str, str], models: list[str], names: dict[str, str]) -> dict[str, str]:
+    """Recipes keyed by model (given under its full or its short name); unknown names are reported and ignored."""
+    by_name = {**{names[m]: m for m in models}, **{m: m for m in models}}
+    unknown = [name for name in recipes if name not in by_name]
+    if unknown:
+        logger.warning("recipes for models not in the results ignored: %s", ", ".join(unknown))
+    return {by_name[name]: text for name, text in recipes.items() if name in by_name}
 
 
 def _result_rows(results: Any) -> tuple[list[Path], Iterable[ResultRow]]:
@@ -217,8 +227,13 @@ def _json_safe(value: Any) -> Any:
 def _methods(config: ReportConfig, vocab: Any, model_sizes: dict[str, float]) -> list[str]:
     level = f"{config.confidence:.0%}"
     items = [
-        "Averages (head / tail / all) are means over the languages every model with scores on that dataset has a "
-        "valid score for, so columns compare like with like; languages left out are counted under the table.",
+        "Averages (head / tail / all) are means and medians over the languages every model with scores on that "
+        "dataset has a valid score for, so columns compare like with like; languages left out are counted under the "
+        "table. Gains (with a base model): difference of the means, difference of the medians, and the share of languages "
+        "where a model beats the base.",
+        "Chance: rows that state the score of guessing (top-k retrieval: k / candidates; classification: the better "
+        "of a uniform guess and the majority class) show it; a score whose confidence interval reaches it reads "
+        "'at chance', and a group where most languages are at chance is marked so instead of being read as a result.",
         "Head languages are XLM-R's pretraining languages (the head flag of each result row); the rest are tail.",
         f"Confidence intervals: {level} percentile bootstrap with {config.resamples} resamples (seed {config.seed}). "
         "With per-item scores in the results, items are resampled; otherwise, for proportion-type metrics (values in "

@@ -16,6 +16,9 @@ class ReportConfig(StrictModel):
         base: the model the others are compared with (gains, deltas, factor analysis of the gain).
         title: heading of the page.
         model_sizes: parameters per model name (``{"glot500-base": 395e6}``); enables the capacity factor.
+        recipes: how each model was made, per model name (as in the results, or its short display name): init,
+            training phases, sampling (``{"glot": "extended from base, subword-mean init; 2 phases; alpha 0.3"}``);
+            shown beside the model in the page and the Markdown.
         base_tokenizer: which tokenizer of the vocabulary report is the base model's (default: one whose name
             equals ``base``, else the first one listed).
         unseen_unk_share: a script counts as unseen by the base tokenizer when the base tokenizer's mean
@@ -33,6 +36,7 @@ class ReportConfig(StrictModel):
     base: str | None = None
     title: str = "glot500 evaluation report"
     model_sizes: dict[str, float] = Field(default_factory=dict)
+    recipes: dict[str, str] = Field(default_factory=dict)
     base_tokenizer: str | None = None
     unseen_unk_share: float = Field(0.1, ge=0.0, le=1.0)
     resamples: int = Field(1000, ge=50, le=100_000)
@@ -68,6 +72,15 @@ def parse_model_size(spec: str) -> tuple[str, float]:
         return name, float(digits) * factor
     except ValueError:
         raise ValueError(f"--model-size {spec!r}: {count!r} is not a number (e.g. 395M, 1.1B, 270000000)") from None
+
+
+def parse_recipe(spec: str) -> tuple[str, str]:
+    """``'glot="subword-mean init; 2 phases"'`` -> ``("glot", "subword-mean init; 2 phases")`` (the first ``=``
+    separates the name: recipes contain ``=`` more often than model names do)."""
+    name, sep, text = spec.partition("=")
+    if not sep or not name.strip() or not text.strip():
+        raise ValueError(f'--recipe {spec!r}: expected NAME=TEXT, e.g. glot="subword-mean init; alpha 0.3"')
+    return name.strip(), text.strip().strip('"').strip("'").strip()
 
 
 def existing_path(path: str | Path, what: str) -> Path:

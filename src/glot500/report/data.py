@@ -43,10 +43,20 @@ class Cell:
     low: float | None = None
     high: float | None = None
     ci_method: str | None = None  # "items" (bootstrap over per-item scores), "binomial" (parametric), None
+    chance: float | None = None  # the score of guessing (ResultRow.chance), when the task knows it
 
     @property
     def ok(self) -> bool:
         return self.error is None and self.value is not None
+
+    @property
+    def at_chance(self) -> bool:
+        """Within noise of chance (higher-is-better scores): the confidence interval reaches the chance level, or,
+        without an interval, the score is not above it."""
+        if not self.ok or self.chance is None:
+            return False
+        low = self.low if self.low is not None else self.value
+        return low <= self.chance + 1e-12
 
 
 @dataclass
@@ -71,6 +81,19 @@ class Block:
     def scale(self) -> float:
         """Factor from stored values to displayed ones (100 for proportions)."""
         return 100.0 if self.proportion else 1.0
+
+    @property
+    def diagnostic(self) -> bool:
+        """A metric kept for comparison only (``*_raw``, e.g. ``ppl_per_char_raw``): shown per language, never
+        in the head / tail / all overview or the gains."""
+        return self.key.metric.endswith("_raw")
+
+    def chance(self, langs: list[str] | None = None) -> float | None:
+        """Mean chance level over ``langs`` (all languages by default), ``None`` when no row states one."""
+        levels = [
+            c.chance for (_, lang), c in self.cells.items() if c.chance is not None and (langs is None or lang in langs)
+        ]
+        return sum(levels) / len(levels) if levels else None
 
     def cell(self, model: str, lang: str) -> Cell | None:
         return self.cells.get((model, lang))
@@ -135,7 +158,7 @@ def collect_results(rows: Iterable[ResultRow], base: str | None = None) -> Resul
         if (row.model, row.lang) in block.cells:
             duplicates += 1
         error = row.error if row.error is not None else (None if row.value is not None else "no value")
-        block.cells[(row.model, row.lang)] = Cell(row.value if error is None else None, row.n, error)
+        block.cells[(row.model, row.lang)] = Cell(row.value if error is None else None, row.n, error, chance=row.chance)
         if row.items and error is None:
             block.items[(row.model, row.lang)] = row.items
     if duplicates:

@@ -20,7 +20,7 @@ th{background:#eef2f6;position:sticky;top:0}td:first-child,th:first-child,td.tex
 table.sortable th{cursor:pointer}table.sortable th:hover{background:#dde5ee}
 th.asc::after{content:" ▲"}th.desc::after{content:" ▼"}
 td.error{color:#b3261e;font-weight:600}td.missing{color:#8a939c;font-style:italic}
-td.gain{color:#1b7a33}td.loss{color:#b3261e}small.ci{color:#6b7580;margin-left:4px}
+td.gain{color:#1b7a33}td.loss{color:#b3261e}td.chance{color:#8a6d00;font-style:italic}small.ci{color:#6b7580;margin-left:4px}
 .notes{color:#5b6570;font-size:12px;margin:2px 0 10px}img{max-width:100%;border:1px solid #e1e6eb;background:#fff;margin:6px 8px 6px 0}
 details{margin:8px 0;background:#fff;border:1px solid #e1e6eb;border-radius:4px;padding:4px 10px}
 summary{cursor:pointer;font-weight:600;padding:4px 0}.gallery{display:flex;flex-wrap:wrap;align-items:flex-start}

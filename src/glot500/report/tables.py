@@ -1,13 +1,17 @@
 """Tables of the report as plain data (rendered to HTML and Markdown by ``render``).
 
-Averages: for each (dataset, metric), head / tail / all are means over the languages that *every* model with
-scores there has a valid score for, so the columns compare like with like; the table says how many languages that
-is. Gains are oriented so that positive means better (``base - model`` for perplexities).
+Averages: for each (dataset, metric), head / tail / all are means and medians over the languages that *every* model
+with scores there has a valid score for, so the columns compare like with like; the table says how many languages
+that is. Gains are oriented so that positive means better (``base - model`` for perplexities): the difference of
+the means, of the medians, and the share of languages won. Rows that state a chance level (retrieval,
+classification) show it, and a score within noise of it reads "at chance". ``*_raw`` metrics are diagnostics: per
+language only.
 """
 
 from __future__ import annotations
 
 import math
+import statistics
 from dataclasses import dataclass, field
 
 from glot500.report.analysis import FactorAnalysis, format_p, gains
@@ -45,81 +49,176 @@ def fmt(value: float | None, block: Block, signed: bool = False) -> str:
     return format(value * block.scale, ("+" if signed else "") + spec)
 
 
-def averages(block: Block, model: str, langs: list[str]) -> dict[str, float | None]:
-    """Mean stored value over ``langs`` split into head, tail and all (``None`` for an empty group)."""
+def averages(block: Block, model: str, langs: list[str], statistic: str = "mean") -> dict[str, float | None]:
+    """Mean (or median) stored value over ``langs`` split into head, tail and all (``None`` for an empty group)."""
     values = {lang: block.cells[(model, lang)].value for lang in langs}
     groups = {
         "head": [v for lang, v in values.items() if block.head[lang]],
         "tail": [v for lang, v in values.items() if not block.head[lang]],
         "all": list(values.values()),
     }
-    return {name: (sum(vs) / len(vs) if vs else None) for name, vs in groups.items()}
+    pick = statistics.median if statistic == "median" else statistics.fmean
+    return {name: (pick(vs) if vs else None) for name, vs in groups.items()}
+
+
+def group_langs(block: Block, langs: list[str]) -> dict[str, list[str]]:
+    return {
+        "head": [lang for lang in langs if block.head[lang]],
+        "tail": [lang for lang in langs if not block.head[lang]],
+        "all": list(langs),
+    }
+
+
+def chance_groups(block: Block, model: str, langs: list[str]) -> dict[str, bool]:
+    """Per group, whether the model is at chance there: most of the group's languages score within noise of
+    chance (``Cell.at_chance``: the confidence interval reaches the chance level)."""
+    out = {}
+    for group, members in group_langs(block, langs).items():
+        flags = [block.cells[(model, lang)].at_chance for lang in members]
+        out[group] = bool(flags) and sum(flags) * 2 > len(flags)
+    return out
+
+
+def win_shares(block: Block, model: str, base: str, langs: list[str]) -> dict[str, float | None]:
+    """Per group, the share of ``langs`` where ``model`` beats ``base`` (a tie is not a win)."""
+    sign = 1.0 if block.higher_is_better else -1.0
+    out: dict[str, float | None] = {}
+    for group, members in group_langs(block, langs).items():
+        wins = [sign * (block.cells[(model, lang)].value - block.cells[(base, lang)].value) > 0 for lang in members]
+        out[group] = sum(wins) / len(wins) if wins else None
+    return out
 
 
 def _unit(block: Block) -> str:
     return " (%)" if block.proportion else ("" if block.higher_is_better else " (lower is better)")
 
 
+def chance_label(block: Block, langs: list[str] | None = None) -> str:
+    """``≈ 50%`` (the mean chance level of the block's languages), or ``""`` when the rows state none."""
+    level = block.chance(langs)
+    return "" if level is None else f"≈ {fmt(level, block)}" + ("%" if block.proportion else "")
+
+
+def headline_blocks(results: ResultSet) -> list[Block]:
+    """Blocks of the overview tables: every block but diagnostics (``*_raw``, shown per language only)."""
+    return [block for block in results.blocks.values() if not block.diagnostic]
+
+
+STATISTICS = ("mean", "median")
+
+
 def overall_table(results: ResultSet, names: dict[str, str]) -> Table:
-    """Rows = dataset and metric, columns = head / tail / all per model (Glot500's main table)."""
-    columns = ["task", "dataset · metric", "languages (head/tail)"] + [
+    """Rows = dataset, metric and statistic (mean, median), columns = head / tail / all per model (Glot500's main
+    table, with medians beside the means); a group where the model is at chance says so instead of a result."""
+    columns = ["task", "dataset · metric", "languages (head/tail)", "statistic", "chance"] + [
         f"{names[m]} {g}" for m in results.models for g in GROUPS
     ]
     rows = []
     notes: list[str] = []
     left_out: list[str] = []
-    for block in results.blocks.values():
+    any_chance = False
+    for block in headline_blocks(results):
         common = block.common_langs()
         n_head = sum(block.head[lang] for lang in common)
-        row = [TCell(block.key.task), TCell(block.key.title + _unit(block)), TCell(f"{n_head}/{len(common) - n_head}")]
         scored = block.scored_models()
-        for model in results.models:
-            if model in scored and common:
-                means = averages(block, model, common)
-                row += [TCell(fmt(means[g], block), means[g]) for g in GROUPS]
-            else:
-                reason = "error" if any((model, lang) in block.cells for lang in block.langs) else "–"
-                row += [TCell(reason, css="error" if reason == "error" else "missing") for _ in GROUPS]
-        rows.append(row)
+        chance = chance_label(block, common)
+        any_chance = any_chance or bool(chance)
+        for statistic in STATISTICS:
+            row = [
+                TCell(block.key.task),
+                TCell(block.key.title + _unit(block)),
+                TCell(f"{n_head}/{len(common) - n_head}"),
+                TCell(statistic),
+                TCell(chance),
+            ]
+            for model in results.models:
+                if model in scored and common:
+                    values = averages(block, model, common, statistic)
+                    at_chance = chance_groups(block, model, common) if chance else {}
+                    row += [_group_cell(values[g], block, at_chance.get(g, False)) for g in GROUPS]
+                else:
+                    reason = "error" if any((model, lang) in block.cells for lang in block.langs) else "–"
+                    row += [TCell(reason, css="error" if reason == "error" else "missing") for _ in GROUPS]
+            rows.append(row)
         excluded = len(block.langs) - len(common)
         if excluded:
             left_out.append(f"{block.key.title} {excluded}")
+    notes.append(
+        "mean and median are taken over the same languages; over hundreds of languages a few blown-up scores move "
+        "the mean, so read the median beside it."
+    )
+    if any_chance:
+        notes.append(
+            "chance: the score of guessing (top-k retrieval: k / candidates; classification: the better of a uniform "
+            "guess and the majority class). 'at chance' marks a group where most languages score within noise of "
+            "chance (their confidence interval reaches it): not a result."
+        )
     if left_out:
         notes.append(
             "Languages left out of the averages (missing or an error for some model): " + ", ".join(left_out) + "."
         )
-    spans = [("", 3)] + [(names[m], 3) for m in results.models]
+    spans = [("", 5)] + [(names[m], 3) for m in results.models]
     return Table(columns, rows, spans, notes)
 
 
+def _group_cell(value: float | None, block: Block, at_chance: bool) -> TCell:
+    if at_chance:
+        return TCell(f"{fmt(value, block)} at chance", value, css="chance", title="within noise of chance")
+    return TCell(fmt(value, block), value)
+
+
 def delta_table(results: ResultSet, names: dict[str, str]) -> Table | None:
-    """Gain of each model over the base on head / tail / all (same language sets as the overall table)."""
+    """Gain of each model over the base on head / tail / all (same language sets as the overall table): the
+    difference of the means, the difference of the medians, and the share of languages where the model wins."""
     base = results.base
     others = [m for m in results.models if m != base]
     if base is None or not others:
         return None
-    columns = ["task", "dataset · metric"] + [f"{names[m]} Δ {g}" for m in others for g in GROUPS]
+    columns = ["task", "dataset · metric", "statistic"] + [f"{names[m]} Δ {g}" for m in others for g in GROUPS]
     rows = []
-    for block in results.blocks.values():
+    for block in headline_blocks(results):
         common = block.common_langs()
         scored = block.scored_models()
-        row = [TCell(block.key.task), TCell(block.key.title + (" (points)" if block.proportion else ""))]
-        base_means = averages(block, base, common) if base in scored and common else None
-        for model in others:
-            if base_means is None or model not in scored:
-                row += [TCell("–", css="missing") for _ in GROUPS]
-                continue
-            means = averages(block, model, common)
-            sign = 1.0 if block.higher_is_better else -1.0
-            for g in GROUPS:
-                delta = None if means[g] is None or base_means[g] is None else sign * (means[g] - base_means[g])
-                css = None if delta is None else ("gain" if delta > 0 else "loss" if delta < 0 else None)
-                row.append(TCell(fmt(delta, block, signed=True), delta, css=css))
-        rows.append(row)
-    spans = [("", 2)] + [(f"{names[m]} vs {names[base]}", 3) for m in others]
-    return Table(
-        columns, rows, spans, ["Δ is the gain over the base model: positive means better, also for perplexities."]
-    )
+        unit = " (points)" if block.proportion else ""
+        base_ok = base in scored and bool(common)
+        base_chance = chance_groups(block, base, common) if base_ok and block.chance(common) is not None else {}
+        for statistic in (*STATISTICS, "better"):
+            label = {"mean": "Δ mean", "median": "Δ median", "better": f"languages better than {names[base]}"}
+            row = [TCell(block.key.task), TCell(block.key.title + unit), TCell(label[statistic])]
+            for model in others:
+                if not base_ok or model not in scored:
+                    row += [TCell("–", css="missing") for _ in GROUPS]
+                elif statistic == "better":
+                    shares = win_shares(block, model, base, common)
+                    row += [TCell("–" if v is None else f"{v:.0%}", v) for v in (shares[g] for g in GROUPS)]
+                else:
+                    row += _delta_cells(block, model, base, common, statistic, base_chance)
+            rows.append(row)
+    spans = [("", 3)] + [(f"{names[m]} vs {names[base]}", 3) for m in others]
+    notes = [
+        "Δ is the gain over the base model: positive means better, also for perplexities. Δ mean = mean(model) − "
+        "mean(base) (the mean per-language gain); Δ median = median(model) − median(base), the difference of the "
+        "medians in the table above (not the median gain); 'languages better' = share of the languages where the "
+        "model beats the base. A gain where both models are at chance is marked so: it is noise, not a result."
+    ]
+    return Table(columns, rows, spans, notes)
+
+
+def _delta_cells(
+    block: Block, model: str, base: str, langs: list[str], statistic: str, base_chance: dict[str, bool]
+) -> list[TCell]:
+    means, base_means = averages(block, model, langs, statistic), averages(block, base, langs, statistic)
+    model_chance = chance_groups(block, model, langs) if base_chance else {}
+    sign = 1.0 if block.higher_is_better else -1.0
+    cells = []
+    for g in GROUPS:
+        delta = None if means[g] is None or base_means[g] is None else sign * (means[g] - base_means[g])
+        if base_chance.get(g) and model_chance.get(g):
+            cells.append(TCell(f"{fmt(delta, block, signed=True)} at chance", delta, css="chance"))
+            continue
+        css = None if delta is None else ("gain" if delta > 0 else "loss" if delta < 0 else None)
+        cells.append(TCell(fmt(delta, block, signed=True), delta, css=css))
+    return cells
 
 
 def language_table(block: Block, names: dict[str, str], sizes: dict[str, int] | None, base: str | None) -> Table:
@@ -164,6 +263,12 @@ def _score_cells(cell: Cell | None, block: Block) -> list[TCell]:
     detail = None
     if cell.low is not None and cell.high is not None:
         detail = f"{fmt(cell.low, block)}, {fmt(cell.high, block)}" + ("†" if cell.ci_method == "binomial" else "")
+    if cell.at_chance:
+        title = f"within noise of chance ({fmt(cell.chance, block)})"
+        return [
+            TCell(f"{fmt(cell.value, block)} at chance", cell.value, title=title, css="chance", detail=detail),
+            TCell(str(cell.n), cell.n),
+        ]
     return [TCell(fmt(cell.value, block), cell.value, detail=detail), TCell(str(cell.n), cell.n)]
 
 

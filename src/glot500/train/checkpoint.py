@@ -7,7 +7,8 @@ Layout of ``<output_dir>/checkpoints/step-00001000/``::
                            where <param> is the index in the optimizer (FSDP: the parameter's name)
     optimizer.json         param_groups and any non-tensor state
     scheduler.json         the LR scheduler's state_dict
-    data.json              the data stream's state (position, per-language cursors, generator state)
+    data.json              the data stream's state (position, per-language cursors, generator state, phase
+                           and its language probabilities)
     rng.safetensors        torch RNG states of every process ("rank<r>.cpu", "rank<r>.cuda")
     trainer_state.json     step, tokens seen, non-finite counters, resolved config
 
@@ -21,6 +22,7 @@ import json
 import logging
 import os
 import shutil
+import warnings
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -136,7 +138,7 @@ def load_training_state(
         set_fsdp_optimizer(optimizer_state)
     else:
         optimizer.load_state_dict(optimizer_state)
-    scheduler.load_state_dict(_read_json(path / "scheduler.json"))
+    _load_schedule_position(scheduler, _read_json(path / "scheduler.json"))
     trainer = _read_json(path / "trainer_state.json")
     trainer.pop("config", None)
     rng: dict[str, dict[str, torch.Tensor]] = {}
@@ -144,6 +146,24 @@ def load_training_state(
         rank, name = key.split(".", 1)
         rng.setdefault(rank, {})[name] = tensor
     return TrainerState(**trainer), _read_json(path / "data.json"), rng
+
+
+def _load_schedule_position(scheduler: Any, saved: dict[str, Any]) -> None:
+    """Restore the scheduler's step, then set the learning rate this run's schedule gives at that step.
+
+    The saved optimizer and scheduler carry the rate the *saved* run's schedule set after its last step (and
+    its base ``optim.lr``): resumed with another ``max_steps``, phases or ``optim.lr`` (a run stopped with
+    ``max_steps: 3`` and continued to 6, or restarted with a lower lr after a loss spike), its first update
+    would use that stale rate (0 at the end of a linear decay). The schedule is the config's; only the step
+    comes from the checkpoint.
+    """
+    base_lrs = list(scheduler.base_lrs)  # this run's optim.lr (LambdaLR's factor holds the phases' rates)
+    scheduler.load_state_dict(saved)
+    scheduler.base_lrs = base_lrs
+    scheduler.last_epoch -= 1
+    with warnings.catch_warnings():  # no optimizer.step() yet in this process: torch warns about the order
+        warnings.filterwarnings("ignore", message="Detected call of `lr_scheduler.step")
+        scheduler.step()  # last_epoch back to the saved step; sets every group's lr and get_last_lr()
 
 
 def rng_state() -> dict[str, torch.Tensor]:

@@ -19,6 +19,9 @@ class DataConfig(StrictModel):
     seq_len: int = Field(512, ge=8, description="packed sequence length including <s>")
     alpha: float = Field(0.3, gt=0, le=1, description="Glot500 sampling exponent over language sizes")
     head_weight: float = Field(1.0, ge=0, description="multiplies the sampling weight of head languages")
+    head_floor: float = Field(
+        0.0, ge=0, lt=1, description="minimum total share of head languages in the stream (replay); 0: none"
+    )
     mask_prob: float = Field(0.15, gt=0, lt=1, description="share of (non-special) tokens to predict")
     tokenize_batch_size: int = Field(1000, ge=1, description="texts per tokenizer call when building shards")
 
@@ -69,6 +72,25 @@ class OptimConfig(StrictModel):
     max_grad_norm: float | None = Field(1.0, gt=0, description="clip gradients to this norm; null disables")
 
 
+class PhaseConfig(StrictModel):
+    """One stretch of training with its own trained parameters, learning rate and language mix.
+
+    Unset values come from ``optim`` / ``data``. Warm-up restarts at the phase's first step and the decay
+    schedule (``optim.schedule``) runs over the phase's own steps.
+    """
+
+    name: str | None = Field(None, description="shown in metrics and the manifest; default phase-<n>")
+    steps: int = Field(ge=1, description="optimizer steps of this phase")
+    train: Literal["all", "new_rows"] = Field(
+        "all", description="new_rows: only the embedding rows (and LM-head bias) of tokens new to the vocabulary"
+    )
+    lr: float | None = Field(None, gt=0, description="peak learning rate; default optim.lr")
+    warmup_steps: int | None = Field(None, ge=0, description="default optim.warmup_steps")
+    new_rows_lr_multiplier: float = Field(1.0, gt=0, description="the new rows' updates are this times larger")
+    alpha: float | None = Field(None, gt=0, le=1, description="sampling exponent; default data.alpha")
+    head_floor: float | None = Field(None, ge=0, lt=1, description="default data.head_floor")
+
+
 class TrainConfig(StrictModel):
     """Everything one training run needs; written resolved into manifest.json and every checkpoint."""
 
@@ -76,7 +98,10 @@ class TrainConfig(StrictModel):
     data: DataConfig
     model: ModelConfig
     optim: OptimConfig = OptimConfig()
-    max_steps: int = Field(ge=1, description="optimizer steps")
+    max_steps: int | None = Field(None, ge=1, description="optimizer steps; with phases: their sum (may be left out)")
+    phases: list[PhaseConfig] = Field(
+        default_factory=list, description="training in phases, run in order; empty: one phase of max_steps"
+    )
     micro_batch_size: int = Field(8, ge=1, description="sequences per device per forward pass")
     global_batch_size: int = Field(8, ge=1, description="sequences per optimizer step over all devices")
     seed: int = 0
@@ -100,6 +125,19 @@ class TrainConfig(StrictModel):
                 f"global_batch_size ({self.global_batch_size}) must be a multiple of micro_batch_size "
                 f"({self.micro_batch_size}) times the number of processes"
             )
+        return self
+
+    @model_validator(mode="after")
+    def _steps_add_up(self) -> TrainConfig:
+        if not self.phases:
+            if self.max_steps is None:
+                raise ValueError("max_steps: Field required (or give phases, whose steps add up to it)")
+            return self
+        total = sum(phase.steps for phase in self.phases)
+        if self.max_steps is not None and self.max_steps != total:
+            raise ValueError(f"max_steps ({self.max_steps}) must equal the sum of phases[].steps ({total}); "
+                             "leave max_steps out to take the sum")  # fmt: skip
+        object.__setattr__(self, "max_steps", total)  # bypasses validate_assignment (which would re-enter here)
         return self
 
 

@@ -7,9 +7,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from glot500.core.errors import InputError
+from glot500.core.errors import ConfigError, InputError
 from glot500.train.config import TrainConfig
 from glot500.train.distributed import Context, barrier, gather_objects
+from glot500.train.phases import Phase
 from glot500.train.shards import build_shards, load_shards, tokenizer_fingerprint
 from glot500.train.stream import BatchBuilder, MixedStream, PackedLanguage, SpecialIds
 
@@ -23,16 +24,22 @@ class TrainingData:
     builder: BatchBuilder
     labels: list[str]
     is_head: list[bool]
-    probabilities: dict[str, float]
+    probabilities: dict[str, float]  # of the first phase
     counts: dict[str, dict[str, int]]
+    phase_probabilities: list[dict[str, float]] = field(default_factory=list)  # one per phase
     failures: list[dict[str, str]] = field(default_factory=list)
     tokenizer_hash: str = ""
 
 
-def prepare_data(config: TrainConfig, tokenizer: Any, context: Context, micro_batch_size: int) -> TrainingData:
-    """Tokenize missing shards (split over processes), then build the same mixed stream on every process."""
+def prepare_data(
+    config: TrainConfig, tokenizer: Any, context: Context, micro_batch_size: int, phases: list[Phase]
+) -> TrainingData:
+    """Tokenize missing shards (split over processes), then build the same mixed stream on every process.
+
+    Each phase gets its own language probabilities (its alpha and head floor); the stream switches to them
+    at the phase's first sequence, ``phase.start * global_batch_size``.
+    """
     from glot500.corpus.reader import discover_languages
-    from glot500.corpus.sampler import sampling_probabilities
     from glot500.languages import is_head
 
     files = _select_languages(discover_languages(config.data.corpus), config.data.languages, config.data.corpus)
@@ -55,8 +62,10 @@ def prepare_data(config: TrainConfig, tokenizer: Any, context: Context, micro_ba
     if any(other != sizes for other in gather_objects(sizes, context)):
         raise InputError(f"processes see different token shards in {cache_dir}: on several nodes data.cache_dir "
                          "must be on a filesystem they all share")  # fmt: skip
-    probabilities = sampling_probabilities(sizes, config.data.alpha, config.data.head_weight)
-    stream = MixedStream(languages, [probabilities[lang.label] for lang in languages], config.seed)
+    per_phase = [_probabilities(sizes, phase, config.data.head_weight) for phase in phases]
+    schedule = [(phase.start * config.global_batch_size, [probs[lang.label] for lang in languages])
+                for phase, probs in zip(phases, per_phase, strict=True)]  # fmt: skip
+    stream = MixedStream(languages, None, config.seed, schedule)
     special = SpecialIds.from_tokenizer(tokenizer)
     builder = BatchBuilder(stream, special, config.data.mask_prob, micro_batch_size, context.rank, context.world_size)
     counts = {
@@ -73,11 +82,21 @@ def prepare_data(config: TrainConfig, tokenizer: Any, context: Context, micro_ba
         builder=builder,
         labels=[lang.label for lang in languages],
         is_head=[is_head(lang.label) for lang in languages],
-        probabilities=probabilities,
+        probabilities=per_phase[0],
         counts=counts,
+        phase_probabilities=per_phase,
         failures=[{"language": label, "file": str(file), "error": error} for label, file, error in failures],
         tokenizer_hash=tokenizer_fingerprint(tokenizer),
     )
+
+
+def _probabilities(sizes: dict[str, int], phase: Phase, head_weight: float) -> dict[str, float]:
+    from glot500.corpus.sampler import sampling_probabilities
+
+    try:
+        return sampling_probabilities(sizes, phase.alpha, head_weight, phase.head_floor)
+    except ValueError as error:  # e.g. head_floor > 0 with head_weight 0
+        raise ConfigError(f"phase {phase.name}: {error}") from None
 
 
 def _select_languages(found: dict[str, list[Path]], wanted: list[str] | None, corpus: Path) -> dict[str, list[Path]]:

@@ -1,5 +1,8 @@
 """The MLM training loop: ``setup -> train -> save_checkpoint -> cleanup``, top to bottom in one function.
 
+Training in phases (e.g. first only the new embedding rows, then everything, each with its own learning
+rate and language mix) is in :mod:`glot500.train.phases`; the loop only asks it what the current phase is.
+
 Run alone (``glot500 train CONFIG``) or on many GPUs/nodes (``torchrun --nproc_per_node 8 --no-python glot500
 train CONFIG``): the same code, DDP (or FSDP) does the gradient exchange. Restarted with the same command, a
 run continues from its newest checkpoint in ``<output_dir>/checkpoints``.
@@ -34,7 +37,18 @@ from glot500.train.checkpoint import (
 from glot500.train.config import TrainConfig
 from glot500.train.data import TrainingData, prepare_data
 from glot500.train.metrics import MetricsWriter
-from glot500.train.modeling import MaskedLMObjective, build_model
+from glot500.train.modeling import MaskedLMObjective, build_model, compile_objective, deterministic_kernels
+from glot500.train.paths import check_train_paths
+from glot500.train.phases import (
+    Phase,
+    PhaseControl,
+    language_plan,
+    log_plan,
+    lr_scheduler,
+    new_token_ranges,
+    phase_at,
+    resolve_phases,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -61,9 +75,14 @@ class TrainResult:
 
 def train(config: TrainConfig) -> TrainResult:
     """Train (or resume training) as ``config`` says; every process of a torchrun job calls this."""
+    check_train_paths(config)  # a missing tokenizer/corpus: one line naming the key, not a hub traceback
     context = distributed.setup(config.device)
+    # Compiled CPU kernels are only reproducible (and a resumed run exact) in deterministic mode; on CUDA it
+    # would cost speed (and eager CUDA embedding backward is not bit-reproducible either).
+    deterministic = config.model.compile and context.device.type == "cpu"
     try:
-        return _train(config, context)
+        with deterministic_kernels(deterministic):
+            return _train(config, context)
     finally:
         distributed.cleanup(context)
 
@@ -78,14 +97,17 @@ def _train(config: TrainConfig, ctx: distributed.Context) -> TrainResult:
     if config.cpu_threads:  # on a busy machine one thread per process beats oversubscribed thread pools
         torch.set_num_threads(config.cpu_threads)
     torch.manual_seed(config.seed + ctx.rank)  # dropout masks differ between processes
+    phases = resolve_phases(config)  # none configured: one phase of max_steps
     model, tokenizer = build_model(config.model, config.data.seq_len)
+    new_rows = _new_rows(config, phases, model, ctx)
     model.to(ctx.device).train()
-    data = prepare_data(config, tokenizer, ctx, config.micro_batch_size)
+    data = prepare_data(config, tokenizer, ctx, config.micro_batch_size, phases)
     resume = latest_checkpoint(config.output_dir)
     if resume is not None:
         load_model_weights(resume, model)  # full weights, before DDP/FSDP take the model
     objective = distributed.wrap(MaskedLMObjective(model), ctx, config.distributed)
-    optimizer, scheduler = _optimizer_and_schedule(model, config, ctx)  # after wrap: FSDP's params are shards
+    optimizer, scheduler = _optimizer_and_schedule(model, config, ctx, phases)  # after wrap: FSDP's params are shards
+    control = PhaseControl(model, optimizer, new_rows, toggle_requires_grad=not ctx.distributed)
 
     state = TrainerState()
     if resume is not None:
@@ -100,12 +122,14 @@ def _train(config: TrainConfig, ctx: distributed.Context) -> TrainResult:
             logger.info("resuming from %s (step %d)", resume, state.step)
     resumed_from = state.step
 
-    forward = torch.compile(objective) if config.model.compile else objective
+    forward = compile_objective(objective) if config.model.compile else objective
     use_bf16 = config.precision == "bf16" or (config.precision == "auto" and ctx.device.type == "cuda")
     autocast = torch.autocast(ctx.device.type, dtype=torch.bfloat16) if use_bf16 else nullcontext()
     writer = MetricsWriter(config.output_dir, config.tensorboard, state.step) if ctx.is_main else None
+    plan = _plan(phases, data, control, config)
     if ctx.is_main:
-        _write_manifest(config, data, ctx, accumulation, status="running", state=state)
+        log_plan(plan, dict(zip(data.labels, data.is_head, strict=True)))
+        _write_manifest(config, data, ctx, accumulation, status="running", state=state, plan=plan)
     bar = _progress_bar(config, ctx, state.step)
     n_languages = len(data.labels)
     is_head = torch.tensor(data.is_head, device=ctx.device)
@@ -114,6 +138,7 @@ def _train(config: TrainConfig, ctx: distributed.Context) -> TrainResult:
 
     # ---- the loop: one optimizer step per iteration, `accumulation` micro-batches each ----
     while state.step < config.max_steps:
+        phase = control.enter(phase_at(phases, state.step))  # what trains, from which step on: a no-op inside a phase
         step_loss = torch.zeros(n_languages, device=ctx.device, dtype=torch.float64)
         step_count = torch.zeros(n_languages, device=ctx.device, dtype=torch.float64)
         step_tokens = 0
@@ -132,11 +157,13 @@ def _train(config: TrainConfig, ctx: distributed.Context) -> TrainResult:
         )
         step_loss, step_count, step_tokens = totals[:n_languages], totals[n_languages:-1], int(totals[-1].item())
         loss = (step_loss.sum() / step_count.sum()).item()
+        control.mask_gradients()  # frozen parameters get no update (and count for no clipping)
         grad_norm = _clip_gradients(model, config.optim.max_grad_norm)
+        lr = scheduler.get_last_lr()[0]
         state.step += 1
         state.tokens += step_tokens
         if math.isfinite(loss) and math.isfinite(grad_norm):
-            optimizer.step()
+            control.step()  # optimizer.step(), plus the new rows' own multiplier and decay in their phases
             state.nonfinite_in_a_row = 0
             window.add(step_loss, step_count, step_tokens)
         else:
@@ -150,8 +177,8 @@ def _train(config: TrainConfig, ctx: distributed.Context) -> TrainResult:
         if bar is not None:
             bar.update(1)
             bar.set_postfix(loss=f"{loss:.3f}", tok_s=f"{window.tokens_per_second():,.0f}")
-        if writer is not None and (state.step % config.log_every == 0 or state.step == config.max_steps):
-            writer.write(window.record(state, scheduler.get_last_lr()[0], grad_norm, is_head))
+        if writer is not None and (state.step % config.log_every == 0 or state.step == phase.end):
+            writer.write(window.record(state, phase, lr, grad_norm, is_head))
             window.reset()
         if state.step % config.checkpoint_every == 0 or state.step == config.max_steps:
             _checkpoint(config, ctx, state, objective, model, tokenizer, optimizer, scheduler, data)
@@ -161,7 +188,7 @@ def _train(config: TrainConfig, ctx: distributed.Context) -> TrainResult:
     # ---- finish: final HF folder, manifest, cleanup ----
     final = _export(config, ctx, objective, model, tokenizer, optimizer, FINAL_MODEL)
     if ctx.is_main:
-        _write_manifest(config, data, ctx, accumulation, status="finished", state=state)
+        _write_manifest(config, data, ctx, accumulation, status="finished", state=state, plan=plan)
         writer.close()
     if bar is not None:
         bar.close()
@@ -169,9 +196,7 @@ def _train(config: TrainConfig, ctx: distributed.Context) -> TrainResult:
     return TrainResult(config.output_dir, final, state.step, state.tokens, losses, resumed_from, model)
 
 
-def _optimizer_and_schedule(model: torch.nn.Module, config: TrainConfig, ctx: distributed.Context):
-    from transformers import get_scheduler
-
+def _optimizer_and_schedule(model: torch.nn.Module, config: TrainConfig, ctx: distributed.Context, phases: list[Phase]):
     opt = config.optim
     # No weight decay on biases and LayerNorm weights (BERT's and run_mlm's convention).
     decay = [p for n, p in model.named_parameters() if p.ndim >= 2 and "norm" not in n.lower()]
@@ -180,9 +205,33 @@ def _optimizer_and_schedule(model: torch.nn.Module, config: TrainConfig, ctx: di
     optimizer = torch.optim.AdamW(
         groups, lr=opt.lr, betas=opt.betas, eps=opt.eps, fused=ctx.device.type == "cuda" or None
     )
-    names = {"linear": "linear", "cosine": "cosine", "constant": "constant_with_warmup"}
-    scheduler = get_scheduler(names[opt.schedule], optimizer, opt.warmup_steps, config.max_steps)
-    return optimizer, scheduler
+    # Warm-up and decay restart in every phase; one phase gives transformers' schedule of the same name.
+    return optimizer, lr_scheduler(optimizer, phases, opt.schedule, opt.lr)
+
+
+def _new_rows(config: TrainConfig, phases: list[Phase], model: torch.nn.Module, ctx) -> list[tuple[int, int]] | None:
+    """The new rows' id ranges when a phase treats them apart (they need the whole matrix: not FSDP)."""
+    ranges = new_token_ranges(config, phases, model.get_input_embeddings().weight.shape[0])
+    if ranges is not None and config.distributed == "fsdp" and ctx.distributed:
+        raise ConfigError("phases with train: new_rows or new_rows_lr_multiplier need distributed: ddp (FSDP "
+                          "shards the embedding matrix); the embedding fits one GPU, use ddp")  # fmt: skip
+    if ranges == [] and ctx.is_main:
+        logger.warning("%s/extension.json lists no new rows: new_rows phases train nothing", config.model.checkpoint)
+    return ranges
+
+
+def _plan(phases: list[Phase], data: TrainingData, control: PhaseControl, config: TrainConfig) -> dict:
+    """The manifest's phases: settings, trained parameters, per-language shares and epochs."""
+    sizes = {label: counts["sequences"] for label, counts in data.counts.items()}
+    plan = language_plan(phases, data.phase_probabilities, sizes, config.global_batch_size)
+    heads = {label for label, head in zip(data.labels, data.is_head, strict=True) if head}
+    for phase, entry in zip(phases, plan["phases"], strict=True):
+        head = sum(value["share"] for label, value in entry["languages"].items() if label in heads)
+        entry.update(index=phase.index, start_step=phase.start, steps=phase.steps, train=phase.train, lr=phase.lr,
+                     warmup_steps=phase.warmup_steps, new_rows_lr_multiplier=phase.new_rows_lr_multiplier,
+                     alpha=phase.alpha, head_floor=phase.head_floor, head_share=head,
+                     trained_parameters=control.trained_parameters(phase))  # fmt: skip
+    return plan
 
 
 def _clip_gradients(model: torch.nn.Module, max_norm: float | None) -> float:
@@ -238,7 +287,8 @@ def _progress_bar(config: TrainConfig, ctx: distributed.Context, start: int):
     return tqdm(total=config.max_steps, initial=start, desc="train", unit="step", dynamic_ncols=True)
 
 
-def _write_manifest(config, data: TrainingData, ctx, accumulation: int, status: str, state: TrainerState) -> None:
+def _write_manifest(config, data: TrainingData, ctx, accumulation: int, status: str, state: TrainerState,
+                    plan: dict) -> None:  # fmt: skip
     write_manifest(
         config.output_dir, "train", SCHEMA_VERSION, config=config.model_dump(mode="json"),
         inputs={"corpus": str(config.data.corpus), "tokenizer_hash": data.tokenizer_hash,
@@ -246,6 +296,7 @@ def _write_manifest(config, data: TrainingData, ctx, accumulation: int, status: 
         counts=data.counts, status=status, step=state.step, tokens=state.tokens,
         nonfinite_steps=state.nonfinite_steps, world_size=ctx.world_size, accumulation_steps=accumulation,
         sampling_probabilities=data.probabilities, failed_files=data.failures, final_model=FINAL_MODEL,
+        phases=plan["phases"], languages=plan["languages"],
     )  # fmt: skip
 
 
@@ -266,8 +317,9 @@ class _Window:
     def tokens_per_second(self) -> float:
         return self.tokens / max(time.perf_counter() - self.started, 1e-9)
 
-    def record(self, state: TrainerState, lr: float, grad_norm: float, is_head: torch.Tensor) -> dict:
-        record = {"step": state.step, "loss": _mean(self.loss.sum(), self.count.sum())}
+    def record(self, state: TrainerState, phase: Phase, lr: float, grad_norm: float, is_head: torch.Tensor) -> dict:
+        record = {"step": state.step, "phase": phase.name, "phase_index": phase.index,
+                  "loss": _mean(self.loss.sum(), self.count.sum())}  # fmt: skip
         for name, selected in (("loss_head", is_head), ("loss_tail", ~is_head)):
             if bool(selected.any()) and self.count[selected].sum() > 0:
                 record[name] = _mean(self.loss[selected].sum(), self.count[selected].sum())

@@ -1,7 +1,9 @@
 """Training metrics: ``metrics.jsonl`` (one JSON object per logged step), optional TensorBoard.
 
-Each line: ``step``, ``loss`` (mean over masked tokens since the last line), ``loss_head`` / ``loss_tail``
-(the same, restricted to head / tail languages; absent when a group had no tokens), ``lr``, ``grad_norm``,
+Each line: ``step``, ``phase`` / ``phase_index`` (the training phase of that step; a line never spans two
+phases), ``loss`` (mean over masked tokens since the last line), ``loss_head`` / ``loss_tail`` (the same,
+restricted to head / tail languages; absent when a group had no tokens), ``lr`` (the base learning rate
+the step used), ``grad_norm``,
 ``tokens`` (non-pad tokens seen so far, all processes), ``tokens_per_s``, ``nonfinite_steps``,
 ``elapsed_s`` (seconds since this process started the loop; restarts at 0 on resume).
 """

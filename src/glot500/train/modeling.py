@@ -9,9 +9,12 @@ and apply the LM head (dense + GELU + LayerNorm + tied decoder) to those rows on
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import torch
+import torch._dynamo
 import torch.nn.functional as F
 from torch import nn
 
@@ -54,6 +57,42 @@ class MaskedLMObjective(nn.Module):
         selected = hidden.flatten(0, 1).index_select(0, positions)  # (masked, hidden)
         logits = self.model.lm_head(selected)  # (masked, vocab): the only vocabulary-sized activation
         return F.cross_entropy(logits.float(), labels, reduction="none")  # (masked,)
+
+
+def compile_objective(objective: nn.Module) -> Callable[..., torch.Tensor]:
+    """``torch.compile(objective)`` with the masked count (``positions``, ``labels``) dynamic from the first call.
+
+    Left to dynamo, the first batch compiles a graph specialised to its count and the second a dynamic one;
+    which graph (and so which kernels, a few ulps apart) a step gets then depends on what this process ran
+    before, so a resumed run would not repeat the uninterrupted run's losses bit for bit. Marked dynamic up
+    front, every count uses one graph (two: ``attention_mask`` given or ``None``), whatever came before.
+    """
+    compiled = torch.compile(objective)
+
+    def forward(input_ids, attention_mask, positions: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
+        torch._dynamo.maybe_mark_dynamic(positions, 0)  # "maybe": a count of 1 may still be specialised
+        torch._dynamo.maybe_mark_dynamic(labels, 0)
+        return compiled(input_ids, attention_mask, positions, labels)
+
+    return forward
+
+
+@contextmanager
+def deterministic_kernels(enabled: bool) -> Iterator[None]:
+    """``torch.use_deterministic_algorithms`` inside the block (when ``enabled``), the caller's setting after.
+
+    Inductor's CPU kernels for the backward of the embeddings and of ``index_select`` add into rows with
+    parallel atomic adds: with more than one thread the sums' order, and so their last bits, change from run
+    to run (measured: 18 of 20 repeats of one compiled step gave other gradients). In deterministic mode
+    inductor falls back to ATen's ordered ``index_put``, and a compiled run repeats bit for bit.
+    """
+    before = torch.are_deterministic_algorithms_enabled(), torch.is_deterministic_algorithms_warn_only_enabled()
+    if enabled:
+        torch.use_deterministic_algorithms(True, warn_only=True)  # warn_only: an op without one still runs
+    try:
+        yield
+    finally:
+        torch.use_deterministic_algorithms(before[0], warn_only=before[1])
 
 
 def build_model(config: ModelConfig, seq_len: int) -> tuple[nn.Module, Any]:

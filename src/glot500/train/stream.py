@@ -5,8 +5,10 @@ Packing: a language's shard is its documents' ids, each followed by ``</s>``; se
 language); a shard's last sequence is right-padded with ``<pad>`` (masked out of attention).
 
 Mixing: each sequence's language is drawn with the alpha-sampler probabilities; within a language the
-sequences come in a fresh random order each epoch. The stream's whole state (position, per-language
-cursors, generator state) is a small JSON-able dict, saved in every checkpoint.
+sequences come in a fresh random order each epoch. Training in phases changes the probabilities at fixed
+stream positions (a phase starting at step ``s`` starts at position ``s * global_batch_size``). The
+stream's whole state (position, per-language cursors, generator state, current phase and its
+probabilities) is a small JSON-able dict, saved in every checkpoint.
 
 Masking: BERT's recipe (Devlin et al. 2019): ``round(mask_prob * n)`` of a sequence's ``n`` non-special
 tokens are predicted; of those 80% become ``<mask>``, 10% a random regular token, 10% stay. The random
@@ -77,29 +79,61 @@ class PackedLanguage:
 
 
 class MixedStream:
-    """An endless, seeded stream of ``(language, sequence, position)`` picks whose state can be saved."""
+    """An endless, seeded stream of ``(language, sequence, position)`` picks whose state can be saved.
 
-    def __init__(self, languages: list[PackedLanguage], probabilities: list[float], seed: int) -> None:
+    Args:
+        probabilities: one per language, in the order of ``languages``.
+        schedule: ``[(first position, probabilities), ...]`` to change the mix at those positions (phases);
+            the first entry must start at 0. Default: ``probabilities`` throughout.
+    """
+
+    def __init__(
+        self,
+        languages: list[PackedLanguage],
+        probabilities: list[float] | None,
+        seed: int,
+        schedule: list[tuple[int, list[float]]] | None = None,
+    ) -> None:
         self.languages = languages
-        self.probabilities = np.asarray(probabilities, dtype=np.float64)
+        if schedule is None:
+            schedule = [(0, probabilities)]
+        if schedule[0][0] != 0 or any(a[0] >= b[0] for a, b in zip(schedule, schedule[1:], strict=False)):
+            raise ValueError(f"schedule positions must start at 0 and increase: {[start for start, _ in schedule]}")
+        self.schedule = [(int(start), np.asarray(p, dtype=np.float64)) for start, p in schedule]
         self.seed = seed
         self.rng = np.random.default_rng([seed, 0x5EED])
         self.position = 0
         self.cursors = [0] * len(languages)
         self._orders: dict[int, tuple[int, np.ndarray]] = {}
 
+    @property
+    def phase(self) -> int:
+        """Index of the schedule entry the next pick is drawn from."""
+        return max(i for i, (start, _) in enumerate(self.schedule) if start <= self.position)
+
+    @property
+    def probabilities(self) -> np.ndarray:
+        return self.schedule[self.phase][1]
+
     def take(self, count: int) -> list[tuple[int, int, int]]:
         """The next ``count`` picks ``(language index, sequence index, stream position)``."""
-        chosen = self.rng.choice(len(self.languages), size=count, p=self.probabilities)
-        picks = []
-        for language in chosen.tolist():
-            cursor = self.cursors[language]
-            size = len(self.languages[language])
-            sequence = int(self._order(language, cursor // size)[cursor % size])
-            picks.append((language, sequence, self.position))
-            self.cursors[language] = cursor + 1
-            self.position += 1
+        picks: list[tuple[int, int, int]] = []
+        while len(picks) < count:  # one draw per schedule entry the picks span (one, unless at a boundary)
+            phase = self.phase
+            end = self.schedule[phase + 1][0] if phase + 1 < len(self.schedule) else None
+            size = count - len(picks) if end is None else min(count - len(picks), end - self.position)
+            chosen = self.rng.choice(len(self.languages), size=size, p=self.schedule[phase][1])
+            for language in chosen.tolist():
+                picks.append(self._next_of(language))
         return picks
+
+    def _next_of(self, language: int) -> tuple[int, int, int]:
+        cursor = self.cursors[language]
+        size = len(self.languages[language])
+        pick = (language, int(self._order(language, cursor // size)[cursor % size]), self.position)
+        self.cursors[language] = cursor + 1
+        self.position += 1
+        return pick
 
     def _order(self, language: int, epoch: int) -> np.ndarray:
         """This epoch's permutation of a language's sequences (only the current one is kept)."""
@@ -111,17 +145,20 @@ class MixedStream:
         return cached[1]
 
     def state_dict(self) -> dict[str, Any]:
+        labels = [lang.label for lang in self.languages]
         return {
             "position": self.position,
-            "cursors": {lang.label: cursor for lang, cursor in zip(self.languages, self.cursors, strict=True)},
+            "cursors": dict(zip(labels, self.cursors, strict=True)),
             "rng": self.rng.bit_generator.state,
+            "phase": self.phase,
+            "probabilities": dict(zip(labels, self.probabilities.tolist(), strict=True)),
         }
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
+        from glot500.core.errors import ConfigError
+
         labels = [lang.label for lang in self.languages]
         if sorted(state["cursors"]) != sorted(labels):
-            from glot500.core.errors import ConfigError
-
             raise ConfigError(
                 f"the checkpoint's data stream covers {sorted(state['cursors'])} but this run's corpus has {labels}: "
                 "resume with the same data, or give a new output_dir"
@@ -129,6 +166,15 @@ class MixedStream:
         self.position = int(state["position"])
         self.cursors = [int(state["cursors"][label]) for label in labels]
         self.rng.bit_generator.state = state["rng"]
+        saved = state.get("probabilities")  # absent in checkpoints written before phases existed
+        if saved is not None and (
+            state["phase"] != self.phase or [saved[label] for label in labels] != list(self.probabilities)
+        ):
+            raise ConfigError(
+                f"the checkpoint's data stream is in phase {state['phase']} with other language probabilities than "
+                f"this config gives at stream position {self.position} (phase {self.phase}): resume with the same "
+                "data.alpha / head_weight / head_floor and phases, or give a new output_dir"
+            )
 
 
 @dataclass

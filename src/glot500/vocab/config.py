@@ -44,6 +44,7 @@ class VocabReportConfig(StrictModel):
     languages: list[str] | None = None
     batch_size: int = Field(1000, gt=0)
     plots: bool = True
+    fidelity: bool = Field(True, description="compare AutoTokenizer with SentencePiece ids (NFC and NFD)")
 
     @model_validator(mode="after")
     def _at_least_one_tokenizer(self) -> VocabReportConfig:

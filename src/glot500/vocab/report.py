@@ -10,7 +10,11 @@ Per tokenizer and language-script (first ``max_sentences`` sentences):
   together with ``unk_char_share``);
 * ``split_share``: share of word occurrences cut into two or more pieces;
 * ``changed_vs_first``: share of sentences segmented differently from the first tokenizer (for an extended
-  tokenizer listed after its base: how much the new pieces change text the base already covered).
+  tokenizer listed after its base: how much the new pieces change text the base already covered);
+* ``spm_agreement_nfc`` / ``spm_agreement_nfd`` (folders with a ``sentencepiece.bpe.model``): share of the
+  sentences, put in NFC / NFD, on which ``AutoTokenizer`` gives the ids of SentencePiece (+ fairseq offset);
+  ``report.json`` lists the characters each side's normaliser loses (:mod:`glot500.vocab.fidelity`). A
+  tokenizer that loses characters, or whose folder is known to (``Precompiled`` without NFC), is warned about.
 
 Encoding uses the fast tokenizer's Rust batch API. XLM-R-style tokenizers split on whitespace before the
 model runs, so each distinct word is segmented once and weighted by its count.
@@ -25,7 +29,7 @@ import csv
 import json
 import logging
 from collections import Counter
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -34,6 +38,7 @@ from tqdm import tqdm
 from glot500.core.errors import InputError
 from glot500.core.manifest import write_manifest
 from glot500.vocab.config import VocabReportConfig
+from glot500.vocab.fidelity import FidelityRow
 
 logger = logging.getLogger(__name__)
 
@@ -61,6 +66,8 @@ class LanguageRow:
     unk_char_share: float
     split_share: float
     changed_vs_first: float
+    spm_agreement_nfc: float | None = None
+    spm_agreement_nfd: float | None = None
 
 
 def parse_tokenizer_specs(specs: list[str]) -> dict[str, Path]:
@@ -183,12 +190,15 @@ def build_report(config: VocabReportConfig) -> Path:
     if not texts:
         raise InputError(f"{config.corpus}: no language could be read ({len(errors)} errors)")
     rows = report_rows(tokenizers, texts, config.batch_size)
+    fidelity = measure_fidelity(config.tokenizers, tokenizers, texts, config.batch_size) if config.fidelity else {}
+    rows = [_with_agreement(row, fidelity.get(row.tokenizer)) for row in rows]
     out = Path(config.output)
     out.mkdir(parents=True, exist_ok=True)
     write_tsv(rows, out / "report.tsv")
     summary = summarize(rows)
     payload = {"tokenizers": {k: str(v) for k, v in config.tokenizers.items()}, "summary": summary,
-               "errors": errors, "rows": [asdict(row) for row in rows]}  # fmt: skip
+               "errors": errors, "fidelity": {name: _fidelity_summary(found) for name, found in fidelity.items()},
+               "rows": [asdict(row) for row in rows]}  # fmt: skip
     (out / "report.json").write_text(json.dumps(payload, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
     plots = []
     if config.plots:
@@ -200,6 +210,60 @@ def build_report(config: VocabReportConfig) -> Path:
         counts={"languages": len(texts), "errors": len(errors), "tokenizers": len(tokenizers)}, plots=plots,
     )  # fmt: skip
     return out
+
+
+def measure_fidelity(
+    paths: dict[str, Path], tokenizers: dict[str, Any], texts: dict[str, list[str]], batch_size: int
+) -> dict[str, list[FidelityRow]]:
+    """Fidelity rows per tokenizer that has a SentencePiece model to compare with; warnings for lossy ones."""
+    import sentencepiece as spm
+
+    from glot500.vocab.fidelity import check_fidelity, normalizer_problems, spm_model_of
+
+    found: dict[str, list[FidelityRow]] = {}
+    for name, tokenizer in tokenizers.items():
+        for problem in normalizer_problems(paths[name]) if Path(paths[name]).is_dir() else []:
+            logger.warning("tokenizer %s drops characters: %s; fix it with `glot500 vocab repair %s`",
+                           name, problem, paths[name])  # fmt: skip
+        model = spm_model_of(tokenizer)
+        if model is None:
+            logger.info("tokenizer %s: no sentencepiece model next to it, fidelity not checked", name)
+            continue
+        found[name] = check_fidelity(tokenizer, spm.SentencePieceProcessor(model_file=str(model)), texts,
+                                     batch_size=batch_size)  # fmt: skip
+        lossy = [row for row in found[name] if row.agreement < 1]
+        if lossy:
+            worst = min(lossy, key=lambda row: row.agreement)
+            lost = ", ".join(list(worst.lost_by_fast)[:3]) or "no character, other segmentation"
+            logger.warning(
+                "tokenizer %s differs from its SentencePiece model on %d language/form pairs; worst %s %s: %.1f%% "
+                "identical, the fast tokenizer loses %s", name, len(lossy), worst.label, worst.form,
+                100 * worst.agreement, lost,
+            )  # fmt: skip
+    return found
+
+
+def _with_agreement(row: LanguageRow, found: list[FidelityRow] | None) -> LanguageRow:
+    if not found:
+        return row
+    agreement = {f.form: f.agreement for f in found if f.label == row.label}
+    return replace(row, spm_agreement_nfc=agreement.get("NFC"), spm_agreement_nfd=agreement.get("NFD"))
+
+
+def _fidelity_summary(found: list[FidelityRow]) -> dict[str, Any]:
+    """Minimum agreement per form, the languages below 100 %, and the characters each side loses."""
+    summary: dict[str, Any] = {}
+    for form in dict.fromkeys(row.form for row in found):
+        mine = [row for row in found if row.form == form]
+        summary[form] = {
+            "min_agreement": min(row.agreement for row in mine),
+            "identical_lines": sum(row.identical for row in mine), "lines": sum(row.lines for row in mine),
+            "below_100": {row.label: round(row.agreement, 4) for row in mine if row.agreement < 1},
+            "lost_by_fast": {row.label: row.lost_by_fast for row in mine if row.lost_by_fast},
+            "lost_by_spm": {row.label: row.lost_by_spm for row in mine if row.lost_by_spm},
+            "examples": {row.label: row.example for row in mine if row.example},
+        }  # fmt: skip
+    return summary
 
 
 def write_tsv(rows: list[LanguageRow], path: Path) -> Path:

@@ -70,8 +70,14 @@ def train_spm(
 
 
 def spm_to_hf_tokenizer(spm_model: str | Path, out_dir: str | Path, model_max_length: int = 512) -> Path:
-    """Write an HF tokenizer folder (``AutoTokenizer``-loadable, fast) from a SentencePiece model."""
+    """Write an HF tokenizer folder (``AutoTokenizer``-loadable, fast) from a SentencePiece model.
+
+    The folder normalises like the model itself, losing no character: NFC before ``Precompiled`` and a
+    tokenizer class that keeps ``tokenizer.json`` as written (see :mod:`glot500.vocab.fidelity`).
+    """
     from transformers import XLMRobertaTokenizer
+
+    from glot500.vocab.fidelity import make_lossless
 
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -80,4 +86,5 @@ def spm_to_hf_tokenizer(spm_model: str | Path, out_dir: str | Path, model_max_le
         tokenizer = XLMRobertaTokenizer.from_pretrained(tmp, model_max_length=model_max_length)
     tokenizer.save_pretrained(out_dir)
     shutil.copy(spm_model, out_dir / SPM_FILE_NAME)
+    make_lossless(out_dir)
     return out_dir
