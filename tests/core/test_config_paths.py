@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
-from glot500.core.config import StrictModel, check_paths, looks_local
+from glot500.core.config import StrictModel, check_named_paths, check_paths, looks_local
 from glot500.core.errors import ConfigError
 
 
@@ -56,3 +57,18 @@ def test_glot500_train_without_the_tokenizer_prints_one_line(tmp_path):
                           capture_output=True, text=True, timeout=120)  # fmt: skip
     assert done.returncode == 2
     assert done.stderr.strip() == f"error: model.tokenizer: {tmp_path / 'runs/tiny/tokenizer'} does not exist"
+
+
+def test_named_paths_skip_hub_ids_and_unset_ones(tmp_path):
+    check_named_paths({"base": "xlm-roberta-base", "tokenizer": tmp_path, "corpus": None}, hub_keys=["base"])
+    with pytest.raises(ConfigError, match=f"^corpus: {tmp_path / 'c'} does not exist$"):
+        check_named_paths({"base": "xlm-roberta-base", "corpus": tmp_path / "c"}, hub_keys=["base"])
+
+
+def test_glot500_model_extend_with_a_missing_tokenizer_prints_one_line_before_any_hub_lookup(tmp_path):
+    missing = tmp_path / "runs/tokenizer"
+    done = subprocess.run([sys.executable, "-c", "from glot500.cli import main; main()", "model", "extend",
+                           "--base", "xlm-roberta-base", "--tokenizer", str(missing), "--output", str(tmp_path / "o")],
+                          capture_output=True, text=True, timeout=120, env={**os.environ, "HF_HUB_OFFLINE": "1"})  # fmt: skip
+    assert done.returncode == 2
+    assert done.stderr.strip() == f"error: tokenizer: {missing} does not exist"

@@ -102,6 +102,7 @@ def test_phases_and_head_floor_reach_glot_and_the_control_gets_one_phase_of_the_
     assert glot.max_steps == 16 and glot.data.head_floor == 0.2
     control = TrainConfig.model_validate(train_config(stages["control"], placeholders, "/out", None))
     assert control.phases == [] and control.max_steps == 16  # new_rows has nothing to train in the base
+    assert control.data.head_floor == 0.0 and "head_floor" not in stages["control"].options["data"]
     assert stages["control"].options["languages"] == "head"
 
 

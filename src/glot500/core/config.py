@@ -84,10 +84,15 @@ def check_paths(config: BaseModel, keys: Iterable[str], hub_keys: Iterable[str] 
             a list of paths, or ``None`` (not set: skipped).
         hub_keys: keys that also accept a hub id; they are checked only when the value :func:`looks_local`.
     """
+    hub_keys = list(hub_keys)
+    check_named_paths({key: _dotted(config, key) for key in [*keys, *hub_keys]}, hub_keys)
+
+
+def check_named_paths(paths: dict[str, Any], hub_keys: Iterable[str] = ()) -> None:
+    """:func:`check_paths` for plain arguments (a Python API's parameters): ``{name: path, list or None}``."""
     hub_keys = set(hub_keys)
     problems = []
-    for key in [*keys, *hub_keys]:
-        value = _dotted(config, key)
+    for key, value in paths.items():
         values = value if isinstance(value, list | tuple) else [value]
         for index, path in enumerate(values):
             if path is None or (key in hub_keys and not looks_local(path)):

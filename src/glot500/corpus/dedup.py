@@ -83,7 +83,8 @@ def exact_dedup_hashes(texts: list[str], langs: list[str], max_value: int = 2**6
     np.cumsum(keep, out=kept_before[1:])
     byte_bounds = (kept_before[bounds] * 4).tolist()
     kept = memoryview(codes[keep].tobytes())
-    seeds = {lang: xxhash.xxh64_intdigest(lang) for lang in set(langs)}
+    # Bytes, not str: xxhash 4 refuses str; 3.x hashed a str as its UTF-8 bytes, so the values are unchanged.
+    seeds = {lang: xxhash.xxh64_intdigest(lang.encode()) for lang in set(langs)}
     hash_text = xxhash.xxh3_64_intdigest
     hashes = [hash_text(kept[byte_bounds[i] : byte_bounds[i + 1]], seeds[lang]) for i, lang in enumerate(langs)]
     return np.array(hashes, dtype=np.uint64) & np.uint64(max_value)
@@ -256,8 +257,8 @@ class LanguageMinhashSignature(MinhashDedupSignature):
         for i, text in enumerate(texts):
             words = self.words(text)
             counts[i] = len(words)
-            word_hashes.extend(map(hash_word, words))
-        salts = np.fromiter((hash_word(lang) for lang in langs), dtype=np.uint64, count=len(langs))
+            word_hashes.extend(map(hash_word, map(str.encode, words)))  # UTF-8 bytes: what xxhash 3 hashed for a str
+        salts = np.fromiter((hash_word(lang.encode()) for lang in langs), dtype=np.uint64, count=len(langs))
         return combine_ngram_hashes(
             np.array(word_hashes, dtype=np.uint64), counts, salts, self.config.n_grams, self.config.hash_config.max
         )

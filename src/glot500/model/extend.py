@@ -19,6 +19,7 @@ from typing import Any
 
 import torch
 
+from glot500.core.config import check_named_paths
 from glot500.core.errors import InputError
 from glot500.core.manifest import write_manifest
 from glot500.model.init import INIT_STRATEGIES, initial_rows
@@ -247,6 +248,8 @@ def extend_model(
 
     from glot500.model.io import load_mlm, save_mlm
 
+    # A missing local folder: one line naming it, before a hub lookup of the base or minutes of loading.
+    check_named_paths({"base": base, "tokenizer": tokenizer, "corpus": corpus}, hub_keys=["base", "tokenizer"])
     started = time.perf_counter()
     _mixture_planner(init, corpus, init_options, seed)  # bad init arguments fail before minutes of loading
     model, old_tokenizer = load_mlm(base)

@@ -16,13 +16,16 @@ def control_train_options(options: dict[str, Any]) -> dict[str, Any]:
     """The control's train options: glot's, as one phase of the same total steps.
 
     A ``new_rows`` phase has nothing to train in the base (it has no new rows), and a phase's language mix
-    is moot on head languages only, so the control runs ``optim``'s schedule over the phases' total steps.
+    (alpha, head floor) is moot on head languages only, so the control runs ``optim``'s schedule over the
+    phases' total steps, without ``data.head_floor``.
     """
-    phases = options.get("phases") or []
-    if not phases:
-        return dict(options)
     control = {key: value for key, value in options.items() if key != "phases"}
-    control["max_steps"] = sum(int(phase.get("steps", 0)) for phase in phases)
+    if isinstance(control.get("data"), dict) and "head_floor" in control["data"]:
+        # A floor for head languages is a no-op on head languages only: left out, so tuning it keeps the control.
+        control["data"] = {key: value for key, value in control["data"].items() if key != "head_floor"}
+    phases = options.get("phases") or []
+    if phases:
+        control["max_steps"] = sum(int(phase.get("steps", 0)) for phase in phases)
     return control
 
 
