@@ -327,7 +327,7 @@ def plot(workdir: Path, todo: list[Variant], base_head_loss: float, out: Path) -
     axes[0].axhline(base_head_loss, color="black", linewidth=0.8, linestyle=":", label="base, final")
     axes[0].legend(fontsize=6, ncol=2)
     figure.tight_layout()
-    figure.savefig(out, dpi=90)
+    figure.savefig(out, dpi=60)
     plt.close(figure)
 
 

@@ -115,3 +115,19 @@ def test_two_workers_build_the_same_corpus_as_one(tmp_path: Path) -> None:
     one = build_corpus(CorpusConfig(output=str(tmp_path / "one"), **common))
     two = build_corpus(CorpusConfig(output=str(tmp_path / "two"), executor={"workers": 2}, **common))
     assert one == two and one["totals"]["dropped"]["exact_dedup:duplicate"] == 15
+
+
+def test_an_input_folder_without_files_is_one_clear_error(tmp_path):
+    """An empty input folder used to crash deep inside a stage ('negative dimensions are not allowed')."""
+    import subprocess
+    import sys
+
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    result = subprocess.run(
+        [sys.executable, "-c", "from glot500.cli import main; main()", "corpus", "build", "--input", str(empty),
+         "--output", str(tmp_path / "out")],
+        capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert result.returncode == 2
+    assert f"{empty}: no input files found" in result.stderr and "Traceback" not in result.stderr

@@ -28,7 +28,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from glot500.core.errors import ConfigError
+from glot500.core.errors import ConfigError, InputError
 from glot500.corpus.config import CorpusConfig
 
 logger = logging.getLogger(__name__)
@@ -138,6 +138,9 @@ def build_corpus(config: CorpusConfig, overwrite: bool = False) -> dict[str, Any
         out = Path(config.output)
         prepare_output(out, config, overwrite)
         units = expand_sources(config.sources)
+        if not units:  # an empty folder: nothing to read is the user's mistake, not a crash deep in a stage
+            names = ", ".join(str(source.path or source.display_name()) for source in config.sources)
+            raise InputError(f"{names}: no input files found (expected e.g. <label>.txt files; see docs/corpus.md)")
         tasks = default_tasks(config, len(units))
         stages = plan_stages(config, units, tasks)
         logger.info(
