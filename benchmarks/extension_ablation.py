@@ -18,6 +18,8 @@ language-script, not aligned across languages):
    init in {random, subword-mean, corpus-informed} x {one phase (everything, lr ``--lr``), two phases (the
    new rows alone for a quarter of the steps at lr ``--rows-lr``, then everything)} x {no head floor, head
    floor ``--head-floor``}; plus the **control**: the base trained as long on the head languages only.
+   The corpus-informed init trains its fastText piece vectors (dim 50, 3 epochs) on ``--focus-lines`` lines
+   of the training split.
 5. Per variant: pseudo-perplexity per character on the held-out verses (``<unk>``-covered characters charged
    ``log V``, V = the language's character inventory; see docs/evaluate.md), mean and median over head and
    tail languages, the share of tail languages where it beats the base, ``<unk>`` share and fertility
@@ -30,7 +32,8 @@ language-script, not aligned across languages):
 Every step is a stage of the pipeline runner (``glot500.pipeline``) with the stages' own adapters, in
 ``<out>/work/<stage>/``: a rerun skips what is done and resumes what was killed; changing one option re-runs
 only what depends on it. Writes ``<out>/ablation.md`` (the table), ``ablation.tsv``, ``ablation.json`` and
-``loss_curves.png``. Sized for <= 45 minutes on 2 CPU cores (docs/pipeline.md has the measured run).
+``loss_curves.png``. Sized for <= 45 minutes on 2 CPU cores (measured: 43.5 min on a shared machine; see
+docs/pipeline.md).
 """
 
 from __future__ import annotations
@@ -265,7 +268,8 @@ def summary_row(
     base_values = base_ppl.get("ppl_per_char", {})
     tail = [lang for lang in values if not is_head(lang) and lang in base_values]
     row: dict[str, Any] = {"model": name, **group_stats(values)}
-    row["tail_beats_base"] = sum(values[lang] < base_values[lang] for lang in tail) / len(tail) if tail else None
+    wins = sum(values[lang] < base_values[lang] for lang in tail) / len(tail) if tail else None
+    row["tail_beats_base"] = None if ppl is base_ppl else wins
     unk = ppl.get("unk_char_share", {})
     row["unk_char_share_tail"] = statistics.fmean(v for k, v in unk.items() if not is_head(k)) if unk else None
     row["fertility_head"] = (tokenizer.get("head") or {}).get("fertility")

@@ -222,7 +222,7 @@ def test_corpus_informed_needs_a_corpus_and_valid_options(model_assets, tmp_path
                      init_options={"neighbors": 5})  # fmt: skip
     with pytest.raises(InputError, match="only corpus-informed"):
         extend_model(base, tok, "mean", tmp_path / "c", corpus=model_assets["corpus"])
-    with pytest.raises(InputError, match="corpus not found"):
+    with pytest.raises(ConfigError, match=r"corpus: .*missing does not exist"):
         extend_model(base, tok, "corpus-informed", tmp_path / "d", corpus=tmp_path / "missing")
 
 
