@@ -104,3 +104,15 @@ def test_bf16_cuda_embeddings_agree_with_cpu(tiny_model):
     gpu = HFEncoder(str(tiny_model), device="cuda", progress=False).embed(sentences, 2)
     cosine = np.sum(cpu * gpu, 1) / (np.linalg.norm(cpu, axis=1) * np.linalg.norm(gpu, axis=1))
     assert cosine.min() > 0.99
+
+
+def test_a_folder_named_with_a_collective_code_is_scored_like_any_other(tmp_path, encoder):
+    """LASER's and Glot500's Tatoeba ship Berber as ``ber_Latn`` (an ISO 639-5 collective code): it used to be
+    rejected as 'not a known ISO 639 language code' and the whole language was lost from the evaluation."""
+    english = make_sentences(LATIN, 30, seed=7)
+    _retrieval_folder(tmp_path, "ber_Latn", english, english)
+    _retrieval_folder(tmp_path, "deu_Latn", english, english)
+    task = RetrievalTask(EvalConfig(layer=2))
+    rows = {(r.lang, r.metric): r for r in task.score(encoder, task.load(tmp_path))}
+    assert rows[("ber_Latn", "top1")].value == rows[("deu_Latn", "top1")].value == 1.0
+    assert not rows[("ber_Latn", "top1")].error and not rows[("ber_Latn", "top1")].head
