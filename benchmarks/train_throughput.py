@@ -139,7 +139,7 @@ def _time_side(side: str, setting: Setting, batch: dict, device: torch.device, a
                          labels=on_device["hf_labels"]).loss  # fmt: skip
     else:
         objective = MaskedLMObjective(model)
-        if getattr(args, "compiled", args.compile is True or args.compile == "on"):
+        if args.compiled:
             objective = torch.compile(objective)
 
         def forward() -> torch.Tensor:

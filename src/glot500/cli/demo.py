@@ -38,7 +38,7 @@ def register(app: typer.Typer) -> None:
         if (pipeline.out_dir("vocab_report") / "report.json").is_file():
             typer.echo("\ntokenizers on the corpus (fertility: tokens per word, per character for spaceless scripts)")
             typer.echo(vocabulary_table(pipeline.out_dir("vocab_report")))
-        typer.echo("\nheld-out UDHR articles, mean over language-scripts (head: XLM-R's languages; tail: the rest)")
+        typer.echo("\nheld-out UDHR articles, mean and median over language-scripts (head: XLM-R's languages; tail: the rest; chance: a random ranking's score)")
         typer.echo(head_tail_table(pipeline.out_dir("evaluate"), models=["base", "control", "glot"]))
         typer.echo(f"\nreport: {pipeline.out_dir('report') / 'index.html'}")
 

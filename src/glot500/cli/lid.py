@@ -77,12 +77,13 @@ def predict(
     batch_size: int = typer.Option(4096, "--batch-size", min=1),
 ) -> None:
     """Print, per text, its K most likely labels with probabilities: label<TAB>prob[<TAB>label<TAB>prob...]."""
+    from glot500.core.textio import batched
     from glot500.lid import LanguageIdentifier
 
     if bool(texts) == (input_file is not None):
         raise InputError("give texts as arguments or --input FILE (one of the two)")
     identifier = LanguageIdentifier(model)
-    for batch in _batches(texts or _read_lines(input_file), batch_size):
+    for batch in batched(texts or _read_lines(input_file), batch_size):
         for prediction in identifier.predict(batch, k=k):
             typer.echo("\t".join(f"{label}\t{prob:.4f}" for label, prob in prediction))
 
@@ -98,12 +99,3 @@ def _read_lines(path: Path | None) -> Iterator[str]:
     yield from iter_lines(path, errors="replace")
 
 
-def _batches(lines: Iterator[str] | list[str], size: int) -> Iterator[list[str]]:
-    batch: list[str] = []
-    for line in lines:
-        batch.append(line)
-        if len(batch) >= size:
-            yield batch
-            batch = []
-    if batch:
-        yield batch

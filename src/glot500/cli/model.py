@@ -33,20 +33,12 @@ def extend(
     epoch: int | None = typer.Option(None, "--epoch", help="fastText epochs."),
 ) -> None:
     """Resize the embeddings (rows copied by token string; head tied; LM-head bias remapped) and save."""
-    from glot500.core.errors import InputError
     from glot500.model.extend import extend_model
-    from glot500.model.init import INIT_STRATEGIES
 
-    if init not in INIT_STRATEGIES:
-        raise InputError(f"--init {init!r}: choose one of {', '.join(INIT_STRATEGIES)}")
     given = {
         "max_lines": max_lines, "max_lines_per_language": max_lines_per_language, "alpha": alpha,
         "neighbours": neighbours, "weighting": weighting, "temperature": temperature, "dim": dim, "epoch": epoch,
     }  # fmt: skip
-    options = {key: value for key, value in given.items() if value is not None}
-    if init == "corpus-informed" and corpus is None:
-        raise InputError("--init corpus-informed needs --corpus PATH (the extension corpus)")
-    if init != "corpus-informed" and (corpus is not None or options):
-        raise InputError(f"--corpus and the corpus-informed options apply only to --init corpus-informed, not {init}")
+    options = {key: value for key, value in given.items() if value is not None}  # extend_model checks them
     out = extend_model(base, tokenizer, init, output, seed=seed, corpus=corpus, init_options=options or None)
     typer.echo(str(out))

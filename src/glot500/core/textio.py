@@ -6,7 +6,8 @@ import bz2
 import gzip
 import io
 import lzma
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
+from itertools import islice
 from pathlib import Path
 from typing import IO
 
@@ -65,3 +66,10 @@ def split_lines(text: str) -> list[str]:
 def _without_line_end(line: str) -> str:
     line = line[:-1] if line.endswith("\n") else line
     return line[:-1] if line.endswith("\r") else line
+
+
+def batched(items: Iterable[str], size: int) -> Iterator[list[str]]:
+    """Lists of ``size`` items (the last one shorter): ``itertools.batched`` before Python 3.12."""
+    iterator = iter(items)
+    while batch := list(islice(iterator, size)):
+        yield batch

@@ -90,7 +90,10 @@ class RowMaker:
         self.task, self.model, self.dataset = task, encoder_name, data.dataset
         self.metrics: tuple[str, ...] = data.extra.get("metrics", task.metrics)  # tagging: depends on the tags
 
-    def value(self, lang: str, metric: str, value: float, n: int, items: list[float] | None = None) -> ResultRow:
+    def value(
+        self, lang: str, metric: str, value: float, n: int, items: list[float] | None = None,
+        chance: float | None = None,
+    ) -> ResultRow:  # fmt: skip
         return ResultRow(
             model=self.model,
             task=self.task.task_type,
@@ -102,6 +105,7 @@ class RowMaker:
             head=is_head_safe(lang),
             items=items,
             higher_is_better=self.task.higher_is_better,
+            chance=chance,
         )
 
     def errors(self, lang: str, reason: str) -> list[ResultRow]:

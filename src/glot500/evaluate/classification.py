@@ -104,12 +104,8 @@ class ClassificationTask:
             hits = [float(p == g) for p, g in zip(predicted, test.labels, strict=True)]
             chance = chance_scores(test.labels, len(labels))
             return [
-                rows.value(lang, "macro_f1", scores["macro_f1"], len(hits)).model_copy(
-                    update={"chance": chance["macro_f1"]}
-                ),
-                rows.value(lang, "accuracy", scores["accuracy"], len(hits), items=hits).model_copy(
-                    update={"chance": chance["accuracy"]}
-                ),
+                rows.value(lang, "macro_f1", scores["macro_f1"], len(hits), chance=chance["macro_f1"]),
+                rows.value(lang, "accuracy", scores["accuracy"], len(hits), items=hits, chance=chance["accuracy"]),
             ]
 
         return score_each_language(self, encoder, data, self.config, score_one)

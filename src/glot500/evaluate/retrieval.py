@@ -131,9 +131,7 @@ class RetrievalTask:
             candidates = encoder.embed(text.target, self.config.layer)
             hits = top_k_hits(queries, candidates, (1, 10))
             return [
-                rows.value(lang, f"top{k}", float(np.mean(h)), len(h), items=h).model_copy(
-                    update={"chance": top_k_chance(k, len(candidates))}
-                )
+                rows.value(lang, f"top{k}", float(np.mean(h)), len(h), items=h, chance=top_k_chance(k, len(candidates)))
                 for k, h in hits.items()
             ]
 

@@ -68,7 +68,7 @@ def summarize(
         if row.model not in models:
             models.append(row.model)
         groups[(row.task, row.dataset, row.metric)][row.model].append(row)
-    base = base if base in models else (models[0] if models else None)
+    base = _resolve_base(base, models)
     table: dict[tuple[str, str, str], dict[str, Cell]] = {}
     for key in sorted(groups):
         values = {
@@ -126,12 +126,16 @@ def summary_tsv(rows: Iterable[ResultRow], base: str | None = None) -> str:
     return "\n".join(lines) + "\n"
 
 
+def _resolve_base(base: str | None, models: list[str]) -> str | None:
+    """The model win shares compare with: ``base`` if it was scored, else the first model seen."""
+    return base if base in models else (models[0] if models else None)
+
+
 def summary_markdown(rows: Iterable[ResultRow], base: str | None = None) -> str:
     """Models side by side: per (task, dataset, metric) a mean row, a median row and a "better than base" row,
     each cell ``all (head / tail)``, error rows in brackets."""
-    rows = list(rows)
     models, table = summarize(rows, base)
-    base = base if base in models else (models[0] if models else None)
+    base = _resolve_base(base, models)
     header = "| task | dataset | metric | statistic | " + " | ".join(f"{m} all (head / tail)" for m in models) + " |"
     lines = [header, "|" + "---|" * (4 + len(models))]
     labels = {"mean": "mean", "median": "median", "wins": f"languages better than {base}"}

@@ -186,31 +186,43 @@ def _train_supervised(train_file: Path, output: Path, config: LidTrainConfig, at
     pipeline, the same seeded training on the same file intermittently "encounters NaN" (seen in the test
     suite; a clean interpreter never did). A real divergence is retried with half the learning rate.
     """
-    lr = config.lr
+    arguments = {
+        "input": str(train_file),
+        "epoch": config.epoch,
+        "lr": config.lr,
+        "dim": config.dim,
+        "minn": config.minn,
+        "maxn": config.maxn,
+        "wordNgrams": config.word_ngrams,
+        "minCount": config.min_count,
+        "bucket": config.bucket,
+        "loss": config.loss,
+        "thread": config.threads,
+        "seed": config.seed,
+        "verbose": 2 if logger.isEnabledFor(logging.DEBUG) else 0,
+    }
+    return run_fasttext_clean(_TRAIN_SCRIPT, arguments, output, "lid train", hint="; try a lower --lr",
+                              attempts=attempts)  # fmt: skip
+
+
+def run_fasttext_clean(
+    script: str, arguments: dict, output: Path, name: str, hint: str = "", attempts: int = 3
+) -> float:
+    """Run ``python -c script ARGUMENTS_JSON OUTPUT`` in a fresh interpreter; returns the learning rate used.
+
+    A fresh interpreter that imports nothing else (see :func:`_train_supervised` for why); a "NaN" divergence is
+    retried with half the learning rate, any other failure is a :class:`ConfigError` naming ``name``.
+    """
+    lr = arguments["lr"]
     for attempt in range(attempts):
-        arguments = {
-            "input": str(train_file),
-            "epoch": config.epoch,
-            "lr": lr,
-            "dim": config.dim,
-            "minn": config.minn,
-            "maxn": config.maxn,
-            "wordNgrams": config.word_ngrams,
-            "minCount": config.min_count,
-            "bucket": config.bucket,
-            "loss": config.loss,
-            "thread": config.threads,
-            "seed": config.seed,
-            "verbose": 2 if logger.isEnabledFor(logging.DEBUG) else 0,
-        }
-        command = [sys.executable, "-c", _TRAIN_SCRIPT, json.dumps(arguments), str(output)]
+        command = [sys.executable, "-c", script, json.dumps(arguments | {"lr": lr}), str(output)]
         result = subprocess.run(command, capture_output=True, text=True)
         if result.returncode == 0:
             return lr
         error = (result.stderr.strip().splitlines() or ["no message"])[-1]
         if "NaN" not in error or attempt == attempts - 1:
-            raise ConfigError(f"fastText training failed at lr {lr}: {error}; try a lower --lr")
-        logger.warning("lid train: fastText %s at lr %s; retrying with lr %s", error, lr, lr / 2)
+            raise ConfigError(f"{name}: fastText training failed at lr {lr}: {error}{hint}")
+        logger.warning("%s: fastText %s at lr %s; retrying with lr %s", name, error, lr, lr / 2)
         lr /= 2
     raise AssertionError("unreachable")
 

@@ -26,8 +26,6 @@ from __future__ import annotations
 import json
 import logging
 import lzma
-import subprocess
-import sys
 import tempfile
 import time
 from collections.abc import Sequence
@@ -40,11 +38,10 @@ import torch
 from pydantic import Field
 
 from glot500.core.config import StrictModel
-from glot500.core.errors import ConfigError, InputError
+from glot500.core.errors import InputError
 
 logger = logging.getLogger(__name__)
 
-FASTTEXT_EOS = "</s>"  # fastText's own end-of-line token: never a vocabulary piece here
 
 
 class CorpusInitOptions(StrictModel):
@@ -230,25 +227,17 @@ def train_piece_vectors(
     same seeded training intermittently "encounters NaN" (the project saw it in ``lid.train``); a clean one
     never did. A real divergence is retried with half the learning rate.
     """
-    lr = options.lr
-    for attempt in range(attempts):
-        arguments = {
-            "input": str(text_file), "model": options.model, "dim": options.dim, "ws": options.window,
-            "epoch": options.epoch, "lr": lr, "minCount": options.min_count,
-            "minn": options.minn, "maxn": options.maxn, "bucket": options.bucket if options.maxn else 1000,
-            "t": options.subsample, "thread": options.threads, "seed": options.seed, "verbose": 0,
-        }  # fmt: skip
-        command = [sys.executable, "-c", _VECTORS_SCRIPT, json.dumps(arguments), str(scratch)]
-        result = subprocess.run(command, capture_output=True, text=True)
-        if result.returncode == 0:
-            words = json.loads((scratch / "words.json").read_text(encoding="utf-8"))
-            return words, np.load(scratch / "vectors.npy", allow_pickle=False)
-        error = (result.stderr.strip().splitlines() or ["no message"])[-1]
-        if "NaN" not in error or attempt == attempts - 1:
-            raise ConfigError(f"corpus-informed init: fastText training failed at lr {lr}: {error}")
-        logger.warning("corpus-informed init: fastText %s at lr %s; retrying with lr %s", error, lr, lr / 2)
-        lr /= 2
-    raise AssertionError("unreachable")
+    from glot500.lid.train import run_fasttext_clean
+
+    arguments = {
+        "input": str(text_file), "model": options.model, "dim": options.dim, "ws": options.window,
+        "epoch": options.epoch, "lr": options.lr, "minCount": options.min_count,
+        "minn": options.minn, "maxn": options.maxn, "bucket": options.bucket,
+        "t": options.subsample, "thread": options.threads, "seed": options.seed, "verbose": 0,
+    }  # fmt: skip
+    run_fasttext_clean(_VECTORS_SCRIPT, arguments, scratch, "corpus-informed init", attempts=attempts)
+    words = json.loads((scratch / "words.json").read_text(encoding="utf-8"))
+    return words, np.load(scratch / "vectors.npy", allow_pickle=False)
 
 
 # ---- 4-5. neighbours and weights --------------------------------------------------------------------------

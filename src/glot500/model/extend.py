@@ -177,8 +177,6 @@ def _mixture_planner(init: str, corpus: str | Path | None, init_options: Any, se
         return lambda *_: None
     if corpus is None:
         raise InputError("init corpus-informed needs the extension corpus: pass corpus= (CLI: --corpus PATH)")
-    if not Path(corpus).exists():
-        raise InputError(f"corpus not found: {corpus} (the extension corpus of init corpus-informed)")
     from glot500.model.corpus_init import corpus_mixture, resolve_options
 
     # the extension's seed also seeds the sample and fastText unless the options name their own

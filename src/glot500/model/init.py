@@ -20,6 +20,7 @@ from __future__ import annotations
 import logging
 from collections import defaultdict
 from collections.abc import Sequence
+from functools import cache
 from typing import Any
 
 import torch
@@ -67,6 +68,7 @@ def mean_of_rows(
     return rows, biases, int(empty.sum())
 
 
+@cache  # pure; called for every base token by several inits and their statistics
 def token_script(token: str) -> str:
     """ISO 15924 script of a vocabulary token (``▁`` ignored; ``Zyyy`` for digits/punctuation)."""
     from glot500.languages import detect_script

@@ -318,28 +318,17 @@ def run_vocab_report(ctx: StageContext) -> None:
     build(VocabReportConfig.model_validate(vocab_report_config(ctx.stage, ctx.inputs, str(ctx.out_dir))))
 
 
-def report_options(stage: Stage) -> dict[str, Any]:
-    """The report's own keys; ``recipes`` (written by the pipeline per model) only if this report takes them."""
-    from glot500.report.config import ReportConfig
-
-    options = own_options(stage)
-    if "recipes" in options and "recipes" not in ReportConfig.model_fields:
-        logger.warning("this glot500.report has no 'recipes' option: the models' recipes are left out")
-        options.pop("recipes")
-    return options
-
-
 def validate_report(stage: Stage) -> list[str]:
     from glot500.report.config import ReportConfig
 
-    return config_problems(ReportConfig, report_options(stage))
+    return config_problems(ReportConfig, own_options(stage))
 
 
 def run_report(ctx: StageContext) -> None:
     from glot500.report.config import ReportConfig
 
     build_report = stage_api("glot500.report.build", "build_report", "report")
-    config = ReportConfig.model_validate(report_options(ctx.stage))
+    config = ReportConfig.model_validate(own_options(ctx.stage))
     corpus = ctx.inputs.get("corpus")
     stats = Path(corpus) / "stats.json" if corpus is not None else None
     build_report(

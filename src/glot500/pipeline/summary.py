@@ -58,7 +58,7 @@ def _chance_levels(rows: list[Any]) -> dict[tuple[str, str, str], float]:
     """Mean chance level per (task, dataset, metric) over the rows that state one (top-k: k / candidates)."""
     levels: dict[tuple[str, str, str], list[float]] = {}
     for row in rows:
-        if getattr(row, "chance", None) is not None:
+        if row.chance is not None:
             levels.setdefault((row.task, row.dataset, row.metric), []).append(row.chance)
     return {key: sum(values) / len(values) for key, values in levels.items()}
 

@@ -29,7 +29,6 @@ Row operations need the embedding matrix whole on every process: they work alone
 
 from __future__ import annotations
 
-import json
 import logging
 import math
 from dataclasses import dataclass
@@ -38,13 +37,12 @@ from typing import Any
 
 import torch
 
-from glot500.core.errors import ConfigError
+from glot500.core.errors import ConfigError, InputError
+from glot500.model.extend import EXTENSION_FILE, read_extension_file
 from glot500.train.config import PhaseConfig, TrainConfig
 
 logger = logging.getLogger(__name__)
 
-EXTENSION_FILE = "extension.json"  # written by `glot500 model extend` (glot500.model.extend)
-EXTENSION_SCHEMA_VERSION = 1
 
 
 @dataclass(frozen=True)
@@ -139,13 +137,12 @@ def new_token_ranges(config: TrainConfig, phases: list[Phase], rows: int) -> lis
     if not path.is_file():
         raise ConfigError(f"{key} needs {path} (written by `glot500 model extend`): it names the new rows")
     try:
-        record = json.loads(path.read_text("utf-8"))
+        record = read_extension_file(config.model.checkpoint)  # the contract's one reader
         ranges = [(int(start), int(end)) for start, end in record["new_token_ids"]]
+    except InputError as error:
+        raise ConfigError(str(error)) from None
     except (ValueError, KeyError, TypeError) as error:
         raise ConfigError(f"{path}: new_token_ids is not a list of [start, end] id ranges ({error})") from None
-    if record.get("schema_version") != EXTENSION_SCHEMA_VERSION:
-        raise ConfigError(f"{path}: schema_version {record.get('schema_version')!r}, this version reads "
-                          f"{EXTENSION_SCHEMA_VERSION}")  # fmt: skip
     bad = [pair for pair in ranges if not 0 <= pair[0] < pair[1] <= rows]
     if bad:
         raise ConfigError(f"{path}: new_token_ids {bad[:3]} are not ranges inside the model's {rows} rows")

@@ -21,7 +21,7 @@ import hashlib
 import json
 import logging
 import os
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from itertools import chain
 from pathlib import Path
@@ -30,6 +30,7 @@ from typing import Any
 import numpy as np
 
 from glot500.core.errors import InputError
+from glot500.core.textio import batched
 
 logger = logging.getLogger(__name__)
 
@@ -307,7 +308,7 @@ def _tokenize_file(
     bar = tqdm(desc=label, unit="doc", leave=False, disable=not progress, position=rank + 1)
     try:
         with open(partial, "wb") as out:
-            for batch in _batches(iter_texts([file]), batch_size):
+            for batch in batched(iter_texts([file]), batch_size):
                 flat = encode(batch)
                 out.write(flat.tobytes())
                 tokens += int(flat.size)
@@ -325,15 +326,6 @@ def _tokenize_file(
     os.replace(tmp_marker, marker)
 
 
-def _batches(texts: Iterable[str], size: int) -> Iterator[list[str]]:
-    batch: list[str] = []
-    for text in texts:
-        batch.append(text)
-        if len(batch) >= size:
-            yield batch
-            batch = []
-    if batch:
-        yield batch
 
 
 def _fast_encode(tokenizer: Any, eos: int, texts: list[str]) -> np.ndarray:
