@@ -38,7 +38,7 @@ import torch
 from pydantic import Field
 
 from glot500.core.config import StrictModel
-from glot500.core.errors import InputError
+from glot500.core.errors import ConfigError, InputError
 
 logger = logging.getLogger(__name__)
 
@@ -109,10 +109,16 @@ def corpus_mixture(
         n_pieces = tokenize_to_file(sample, new_tokenizer, text_file)
         del sample
         tokenized_at = time.perf_counter()
-        words, vectors = train_piece_vectors(text_file, Path(scratch), options)
+        try:
+            words, vectors = train_piece_vectors(text_file, Path(scratch), options)
+            failure = None
+        except ConfigError as error:  # no vectors is no signal: every new row takes the documented fallback
+            logger.warning("%s; every new row falls back to subword-mean / script-mean", error)
+            words, vectors, failure = [], np.zeros((0, options.dim), dtype=np.float32), str(error)
     trained_at = time.perf_counter()
     mixture = mixture_from_vectors(words, vectors, old_tokenizer, new_tokens, old_rows, options)
     mixture.stats |= sample_stats | {
+        "fasttext_error": failure,
         "pieces_in_sample": n_pieces,
         "piece_types_with_vectors": len(words),
         "seconds": {"sample_and_tokenize": round(tokenized_at - started, 2),
