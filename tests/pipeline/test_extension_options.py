@@ -116,6 +116,10 @@ def test_each_models_recipe_reaches_the_report_and_the_config_may_override_one(t
                      "10 steps, all parameters, lr 0.001, alpha 0.3, head floor 0.2"):  # fmt: skip
         assert expected in glot, glot
     assert "16 steps" in recipes["control"] and "phase" not in recipes["control"]
+    data["extend"]["train"] |= {"phases": [PHASES[1]], "model": {"dropout": 0.0}, "precision": "bf16"}
+    recipes = stages_of(tmp_path, data)["report"].options["recipes"]
+    assert "1 phase of 8 x 32 tokens, dropout 0, bf16: phase 1 all 10 steps" in recipes["glot"], recipes["glot"]
+    assert "10 steps of 8 x 32 tokens, dropout 0, bf16, lr" in recipes["control"], recipes["control"]  # like with like
     data["report"]["recipes"] = {"glot": "my own words"}
     recipes = stages_of(tmp_path, data)["report"].options["recipes"]
     assert recipes["glot"] == "my own words" and "from scratch" in recipes["base"]

@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from glot500.pipeline.config import PipelineConfig
+from glot500.train.config import TrainConfig
 
 
 def control_train_options(options: dict[str, Any]) -> dict[str, Any]:
@@ -76,11 +77,13 @@ def _vocab(options: dict[str, Any]) -> str:
 def _train(options: dict[str, Any]) -> str:
     """Steps, batch, learning rate and sampling of a train section, phase by phase when it has phases."""
     data, optim = options.get("data") or {}, options.get("optim") or {}
-    batch = f"{options.get('global_batch_size', '?')} x {data.get('seq_len', '?')} tokens"
+    default_batch = TrainConfig.model_fields["global_batch_size"].default
+    batch = f"{options.get('global_batch_size', default_batch)} x {data.get('seq_len', '?')} tokens"
     sampling = _sampling(data.get("alpha"), data.get("head_floor"))
     phases = options.get("phases") or []
+    settings = _settings(options)
     if not phases:
-        return f"{options.get('max_steps', '?')} steps of {batch}, lr {_lr(optim.get('lr'))}, {sampling}"
+        return f"{options.get('max_steps', '?')} steps of {batch}{settings}, lr {_lr(optim.get('lr'))}, {sampling}"
     parts = []
     for index, phase in enumerate(phases, 1):
         what = "new rows only" if phase.get("train") == "new_rows" else "all parameters"
@@ -88,7 +91,17 @@ def _train(options: dict[str, Any]) -> str:
         lr = _lr(phase.get("lr", optim.get("lr"))) + (f" (new rows x{multiplier:g})" if multiplier else "")
         mix = _sampling(phase.get("alpha", data.get("alpha")), phase.get("head_floor", data.get("head_floor")))
         parts.append(f"phase {index} {phase.get('name') or ''} {phase.get('steps', '?')} steps, {what}, lr {lr}, {mix}")
-    return f"{len(phases)} phases of {batch}: " + "; ".join(" ".join(part.split()) for part in parts)
+    count = f"{len(phases)} phase" + ("s" if len(phases) > 1 else "")
+    return f"{count} of {batch}{settings}: " + "; ".join(" ".join(part.split()) for part in parts)
+
+
+def _settings(options: dict[str, Any]) -> str:
+    """The settings that change what a step learns, when the config departs from the defaults."""
+    model = options.get("model") or {}
+    parts = [f"dropout {model['dropout']:g}"] if isinstance(model.get("dropout"), int | float) else []
+    if options.get("precision") not in (None, "auto"):
+        parts.append(str(options["precision"]))
+    return "".join(f", {part}" for part in parts)
 
 
 def _sampling(alpha: Any, head_floor: Any) -> str:
