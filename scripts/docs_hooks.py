@@ -113,10 +113,16 @@ def _command_section(path: tuple[str, ...], command: Any, ctx: Any) -> list[str]
             continue
         record = param.get_help_record(ctx)
         name, meaning = record if record else (param.name.upper(), "")
+        meaning = _portable(meaning)
         rows.append(f"| `{name}` | {_cell(meaning)} |")
     if rows:
         lines += ["| argument / option | meaning |", "|---|---|", *rows, ""]
     return lines
+
+
+def _portable(text: str) -> str:
+    """Defaults that are paths of the machine building the site, written as the user will see them."""
+    return text.replace(f"{ROOT / 'src'}/", "").replace(str(Path.home()), "~")
 
 
 def _clean_help(text: str) -> str:
@@ -248,4 +254,4 @@ def _field_default(field: Any) -> str:
         return f"`{str(value).lower()}`"
     if isinstance(value, (list, tuple, dict)) and not value:
         return f"`{value!r}`".replace("()", "[]")
-    return f"`{value}`".replace("|", "\\|")
+    return _portable(f"`{value}`").replace("|", "\\|")
