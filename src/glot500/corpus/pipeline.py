@@ -169,9 +169,13 @@ def build_corpus(config: CorpusConfig, overwrite: bool = False) -> dict[str, Any
 
 def prepare_output(out: Path, config: CorpusConfig, overwrite: bool) -> None:
     """Refuse to resume into a folder built from a different config; remember this config's fingerprint."""
+    from glot500.core.paths import check_apart, remove_own_output
+
     marker = out / "work" / "config_fingerprint.json"
-    if overwrite and out.exists():
-        shutil.rmtree(out)
+    inputs = [source.path for source in config.sources if source.path]
+    check_apart(out, inputs)  # an output inside an input would be read back as input by the next build
+    if overwrite:
+        remove_own_output(out, markers=("manifest.json", "work/config_fingerprint.json"), inputs=inputs)
     if marker.is_file():
         previous = json.loads(marker.read_text(encoding="utf-8"))
         if previous.get("fingerprint") != config.fingerprint():
