@@ -54,6 +54,20 @@ def build(
 
         typer.echo(format_summary(stats, top=10))
         typer.echo(f"corpus card: {Path(corpus_config.output) / 'README.md'}")
+        _require_some_text(stats, corpus_config.output)
+
+
+def _require_some_text(stats: dict, output: str) -> None:
+    """A build that read no chunk at all is a mistake in the input (the stats are written, to show why)."""
+    from glot500.core.errors import InputError
+
+    if stats.get("totals", {}).get("chunks_in", 0) > 0:
+        return
+    problems = stats.get("errors") or []
+    first = f"; first: {problems[0]['file']}: {problems[0]['reason']}" if problems else ""
+    raise InputError(
+        f"no text read from any input ({len(problems)} input problems in {Path(output) / 'stats.json'}{first})"
+    )
 
 
 @app.command()
@@ -68,7 +82,15 @@ def stats(
 
     if not (corpus / "stats.json").is_file():
         raise InputError(f"{corpus}: no stats.json (not a built corpus, or the build has not finished)")
-    typer.echo(format_summary(read_corpus_stats(corpus), top=top))
+    try:
+        stats = read_corpus_stats(corpus)
+        summary = format_summary(stats, top=top)
+    except (ValueError, KeyError, TypeError, AttributeError) as error:  # JSONDecodeError is a ValueError
+        raise InputError(
+            f"{corpus / 'stats.json'}: not a readable corpus stats file ({type(error).__name__}: {error}); "
+            "rebuild the corpus (glot500 corpus build) to write it again"
+        ) from None
+    typer.echo(summary)
 
 
 @app.command()
