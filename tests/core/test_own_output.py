@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import json
 from pathlib import Path
 
@@ -9,7 +10,7 @@ import pytest
 
 from glot500.core.errors import InputError
 from glot500.core.manifest import write_manifest
-from glot500.core.paths import check_apart, remove_own_output
+from glot500.core.paths import check_apart, lock_output, remove_own_output, require_unlocked, writing_to
 
 
 def user_folder(root: Path) -> Path:
@@ -79,3 +80,21 @@ def test_check_apart_names_each_relation(tmp_path: Path) -> None:
     with pytest.raises(InputError, match="holds the input"):
         check_apart(tmp_path, [data])
     check_apart(tmp_path / "out", [data, "org/hub-name", ""])  # apart, and names that are not paths
+
+
+def test_one_writer_per_output_folder(tmp_path: Path) -> None:
+    held = lock_output(tmp_path / "out")
+    with pytest.raises(InputError, match="being written by another glot500 process"):
+        lock_output(tmp_path / "out")
+    with pytest.raises(InputError):
+        require_unlocked(tmp_path / "out")
+    held.close()
+    lock_output(tmp_path / "out").close()
+    require_unlocked(tmp_path / "out")
+
+
+def test_cannot_write_errors_become_one_line(tmp_path: Path) -> None:
+    with pytest.raises(InputError, match="cannot write: disk full"), writing_to(tmp_path):
+        raise OSError(errno.ENOSPC, "No space left on device", str(tmp_path / "x"))
+    with pytest.raises(FileNotFoundError), writing_to(tmp_path):  # other errors are not the user's: unchanged
+        raise FileNotFoundError(errno.ENOENT, "gone")

@@ -7,10 +7,14 @@ be, hold, or sit inside an input of the run.
 
 from __future__ import annotations
 
+import errno
+import fcntl
 import json
 import shutil
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import IO
 
 from glot500.core.errors import InputError
 
@@ -93,3 +97,56 @@ def remove_own_output(
         )
     shutil.rmtree(path)
     return True
+
+
+_WRITE_ERRNOS = {errno.ENOSPC: "disk full", errno.EDQUOT: "disk quota exceeded", errno.EROFS: "read-only file system"}
+
+
+@contextmanager
+def writing_to(output: str | Path) -> Iterator[None]:
+    """Turn "cannot write" errors (disk full, quota, read-only) under ``output`` into one :class:`InputError`.
+
+    They are the user's to fix, not bugs: the message says what happened and that a rerun resumes.
+    """
+    try:
+        yield
+    except OSError as error:
+        what = _WRITE_ERRNOS.get(error.errno or 0)
+        if what is None:
+            raise
+        where = f" ({error.filename})" if error.filename else ""
+        raise InputError(
+            f"{output}: cannot write: {what}{where}. Free space (or choose another output) and run the same "
+            "command again: finished work is kept and resumed"
+        ) from None
+
+
+LOCK_NAME = ".glot500-lock"
+
+
+def lock_output(folder: str | Path) -> IO[str]:
+    """Create ``folder`` and hold an exclusive lock on it until the returned handle is closed (or the process
+    ends, even by a kill): two runs writing the same output would corrupt each other's work.
+
+    Raises:
+        InputError: another process holds the lock.
+    """
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    # the handle is the lock: it is returned open and closed by the caller when its run ends
+    handle = open(folder / LOCK_NAME, "a", encoding="utf-8")  # noqa: SIM115
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        handle.close()
+        raise InputError(
+            f"{folder} is being written by another glot500 process; wait for it to finish, or choose another "
+            "output folder"
+        ) from None
+    return handle  # empty: no pid in it, so the folder's content stays the same from run to run
+
+
+def require_unlocked(folder: str | Path) -> None:
+    """Raise :class:`InputError` when another process holds ``folder``'s lock (e.g. before deleting it)."""
+    if (Path(folder) / LOCK_NAME).is_file():
+        lock_output(folder).close()
