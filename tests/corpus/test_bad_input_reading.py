@@ -44,6 +44,14 @@ def test_subfolders_are_read_with_the_label_from_the_file_name(tmp_path: Path) -
     assert len({c.id for c in chunks}) == 4 and reasons == {}
 
 
+def test_rows_of_same_named_files_in_subfolders_get_distinct_ids(tmp_path: Path) -> None:
+    for folder in ("a", "b"):
+        (tmp_path / folder).mkdir()
+        (tmp_path / folder / "rows.jsonl").write_text(json.dumps({"text": f"zeile {folder}", "lang": "de"}) + "\n")
+    chunks, reasons = read_all(SourceConfig(type="jsonl", path=str(tmp_path)))
+    assert [c.text for c in chunks] == ["zeile a", "zeile b"] and len({c.id for c in chunks}) == 2
+
+
 def test_links_hidden_and_odd_files_each_get_a_record(tmp_path: Path) -> None:
     write_lines(tmp_path / "deu_Latn.txt", ["hallo welt"])
     (tmp_path / "ita_Latn.txt").symlink_to(tmp_path / "nope")

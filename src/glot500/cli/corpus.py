@@ -56,20 +56,6 @@ def build(
 
         typer.echo(format_summary(stats, top=10))
         typer.echo(f"corpus card: {Path(corpus_config.output) / 'README.md'}")
-        _require_some_text(stats, corpus_config.output)
-
-
-def _require_some_text(stats: dict, output: str) -> None:
-    """A build that read no chunk at all is a mistake in the input (the stats are written, to show why)."""
-    from glot500.core.errors import InputError
-
-    if stats.get("totals", {}).get("chunks_in", 0) > 0:
-        return
-    problems = stats.get("errors") or []
-    first = f"; first: {problems[0]['file']}: {problems[0]['reason']}" if problems else ""
-    raise InputError(
-        f"no text read from any input ({len(problems)} input problems in {Path(output) / 'stats.json'}{first})"
-    )
 
 
 @app.command()

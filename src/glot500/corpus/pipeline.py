@@ -124,8 +124,10 @@ def build_corpus(config: CorpusConfig, overwrite: bool = False) -> dict[str, Any
 
     Raises:
         ConfigError: the output folder holds a build of a different config (pass ``overwrite=True``).
+        InputError: the output overlaps an input, another build holds it, ``overwrite`` would delete a folder
+            glot500 did not write, or no chunk at all was read.
     """
-    from glot500.core.stats import read_corpus_stats
+    from glot500.core.stats import read_corpus_stats, require_some_text
     from glot500.corpus.executors import shared_pools, start_fork_server
     from glot500.corpus.steps import quiet_datatrove_logs
     from glot500.corpus.units import expand_sources
@@ -167,7 +169,7 @@ def build_corpus(config: CorpusConfig, overwrite: bool = False) -> dict[str, Any
     if config.executor.kind == "slurm":
         logger.info("submitted to Slurm; %s/stats.json appears when the finalize job has run", out)
         return {}
-    return read_corpus_stats(out)
+    return require_some_text(read_corpus_stats(out), out)  # nothing read at all: one error line, stats kept
 
 
 def prepare_output(out: Path, config: CorpusConfig, overwrite: bool) -> IO[str]:

@@ -120,7 +120,7 @@ def read_unit(unit: InputUnit, reading: ReadingSettings, problems: Problems) -> 
         problems.add(unit.path, unit.problem)
         return
     source, path = unit.source, Path(unit.path)
-    common = {"source": unit.source_name, "problems": problems}
+    common = {"source": _id_source(unit, path), "problems": problems}
     fields = {"text_field": source.text_field, "lang_field": source.lang_field, "fixed_lang": source.lang}
     if source.type in ("text", "bible"):
         yield from _read_labelled_file(unit, reading, problems)
@@ -185,10 +185,16 @@ def _read_labelled_file(unit: InputUnit, reading: ReadingSettings, problems: Pro
 
 def _id_prefix(unit: InputUnit, path: Path) -> str | None:
     """Chunk ids of a file in a subfolder carry its relative path (``sub/deu_Latn.txt`` next to ``deu_Latn.txt``)."""
+    source = _id_source(unit, path)
+    return None if source == unit.source_name else f"{source}/{path.name}"
+
+
+def _id_source(unit: InputUnit, path: Path) -> str:
+    """The source part of chunk ids: the source name, plus the subfolder for a file below the source folder."""
     root = Path(unit.source.path or "")
-    if not root.is_dir() or path.parent == root:
-        return None
-    return f"{unit.source_name}/{path.relative_to(root).as_posix()}"
+    if unit.source.type in ("udhr", "hf_hub", "hf_disk") or not root.is_dir() or path.parent == root:
+        return unit.source_name
+    return f"{unit.source_name}/{path.parent.relative_to(root).as_posix()}"
 
 
 def _read_udhr(unit: InputUnit, problems: Problems) -> Iterator[Chunk]:
