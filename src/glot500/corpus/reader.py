@@ -9,7 +9,8 @@ Two layouts are accepted:
 
 Text files are read by the corpus stage's rules (:mod:`glot500.corpus.sources.text`): lines with NUL bytes or
 invalid UTF-8 are left out, BOMs removed, lone CRs are line breaks, truncated compressed files give the lines
-before the damage. What was left out or repaired is logged per file; files that are not read are logged too.
+before the damage and then raise :class:`InputError`. What was left out or repaired is logged per file; files
+that are not read are logged too.
 """
 
 from __future__ import annotations
@@ -101,7 +102,12 @@ def _iter_file(file: Path) -> Iterator[str]:
 
 
 def _iter_text_lines(file: Path) -> Iterator[str]:
-    """Usable lines of a text file by the corpus stage's rules; what was left out is logged (as a warning)."""
+    """Usable lines of a text file by the corpus stage's rules; what was left out is logged (as a warning).
+
+    Raises:
+        InputError: after the last recoverable line, when the file is truncated, corrupt or unreadable, so that
+            a caller that keeps a record per file (training shards) reports it.
+    """
     from glot500.corpus.sources.base import Problems
     from glot500.corpus.sources.text import read_text_file
 
@@ -109,6 +115,9 @@ def _iter_text_lines(file: Path) -> Iterator[str]:
     for chunk in read_text_file(file, "und_Zzzz", "reader", problems, max_line_bytes=MAX_LINE_BYTES):
         if chunk.error is None:
             yield chunk.text
+    damaged = [r["reason"] for r in problems.records if r["reason"].startswith(("truncated or corrupt", "unreadable"))]
+    if damaged:
+        raise InputError(f"{file}: {damaged[0]}")
 
 
 def _count_file(file: Path) -> int:
