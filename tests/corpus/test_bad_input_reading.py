@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 import zstandard
-from corpus_fixtures import sentences, write_lines
+from corpus_fixtures import write_lines
 
 from glot500.core.errors import ConfigError, InputError
 from glot500.corpus.config import ReadingSettings, SourceConfig, source_from_path
