@@ -108,16 +108,24 @@ def _iter_text_lines(file: Path) -> Iterator[str]:
         InputError: after the last recoverable line, when the file is truncated, corrupt or unreadable, so that
             a caller that keeps a record per file (training shards) reports it.
     """
-    from glot500.corpus.sources.base import Problems
-    from glot500.corpus.sources.text import read_text_file
+    from collections import Counter
 
-    problems = Problems()  # logs each record as it is added
-    for chunk in read_text_file(file, "und_Zzzz", "reader", problems, max_line_bytes=MAX_LINE_BYTES):
-        if chunk.error is None:
-            yield chunk.text
-    damaged = [r["reason"] for r in problems.records if r["reason"].startswith(("truncated or corrupt", "unreadable"))]
-    if damaged:
-        raise InputError(f"{file}: {damaged[0]}")
+    from glot500.corpus.sources.base import Problems
+    from glot500.corpus.sources.text import iter_line_texts, report_counts
+
+    counts: Counter[str] = Counter()
+    try:
+        for _, _, _, text, error in iter_line_texts(file, MAX_LINE_BYTES, 100, counts):
+            if error is None:
+                yield text
+    except PermissionError as error:
+        raise InputError(f"{file}: unreadable: {error.strerror or error}") from None
+    except Exception as error:  # noqa: BLE001 - each decompressor has its own corrupt-stream error
+        report_counts(file, counts, Problems(), empty=False)
+        raise InputError(
+            f"{file}: truncated or corrupt data after {counts['lines']} lines ({type(error).__name__}: {error})"
+        ) from None
+    report_counts(file, counts, Problems(), empty=False)  # Problems logs each record as a warning
 
 
 def _count_file(file: Path) -> int:

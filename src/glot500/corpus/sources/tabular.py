@@ -70,7 +70,7 @@ def read_jsonl(
     rows = 0
     try:
         with open_binary(path) as stream:
-            for number, (raw, length, too_long) in enumerate(iter_raw_lines(stream, max_line_bytes, preview_chars)):
+            for number, (raw, length, too_long, _) in enumerate(iter_raw_lines(stream, max_line_bytes, preview_chars)):
                 chunk_id = f"{source}/{path.name}/{number}"
                 if too_long:
                     rows += 1

@@ -26,6 +26,7 @@ from glot500.core.textio import COMPRESSED_SUFFIXES, iter_blocks, open_binary, s
 from glot500.corpus.sources.base import Chunk, Problems
 
 BLOCK_BYTES = 1 << 22
+BOM = b"\xef\xbb\xbf"
 TEXT_SUFFIXES = (".txt", ".text", ".tsv")
 
 
@@ -43,9 +44,11 @@ def label_stem(path: Path) -> str:
     return name
 
 
-def iter_raw_lines(stream, max_line_bytes: int, preview_bytes: int) -> Iterator[tuple[bytes, int, bool]]:
-    """``(line bytes, full length, too_long)`` per line; an over-long line yields only its first bytes.
+def iter_raw_lines(stream, max_line_bytes: int, preview_bytes: int) -> Iterator[tuple[bytes, int, bool, bool]]:
+    """``(line bytes, full length, too_long, plain)`` per line; an over-long line yields only its first bytes.
 
+    ``plain`` is true when the line surely holds no NUL, BOM or lone CR (checked once per block, in C: a check
+    per line doubled the reading time); ``False`` only means "look closer".
     A stream that breaks off (truncated compressed data) still yields every line read before the break,
     the partial last one included, then raises the stream's error.
     """
@@ -62,24 +65,26 @@ def iter_raw_lines(stream, max_line_bytes: int, preview_bytes: int) -> Iterator[
                     skipped += len(block)
                     continue
                 skipped += newline
-                yield pending, skipped, True
+                yield pending, skipped, True, False
                 pending, skipping, start = b"", False, newline + 1
+            plain = b"\x00" not in block and BOM not in block and block.count(b"\r") == block.count(b"\r\n")
             parts = block[start:].split(b"\n")
+            first_plain = plain and not pending  # a line across blocks: a BOM or CRLF may straddle the border
             parts[0] = pending + parts[0]
             pending = parts.pop()
-            for line in parts:
+            for index, line in enumerate(parts):
                 if len(line) > max_line_bytes:
-                    yield line[:preview_bytes], len(line), True
+                    yield line[:preview_bytes], len(line), True, False
                 else:
-                    yield line, len(line), False
+                    yield line, len(line), False, plain and (index > 0 or first_plain)
             if len(pending) > max_line_bytes:
                 skipping, skipped, pending = True, len(pending), pending[:preview_bytes]
     except (EOFError, OSError, ValueError) as error:  # zlib.error, LZMAError, ZstdError are among these
         broken = error
     if skipping:
-        yield pending, skipped, True
+        yield pending, skipped, True, False
     elif pending:
-        yield pending, len(pending), False
+        yield pending, len(pending), False, False
     if broken is not None:
         raise broken
 
@@ -104,22 +109,13 @@ def read_text_file(
     counts: Counter[str] = Counter()
     stopped = None
     try:
-        with open_binary(path) as stream:
-            for number, (raw, length, too_long) in enumerate(iter_raw_lines(stream, max_line_bytes, preview_chars * 4)):
-                texts = _line_texts(raw, too_long, preview_chars, counts, split_lone_cr)
-                for part, (text, error) in enumerate(texts):
-                    if error is None and not text:
-                        continue
-                    counts["lines"] += 1
-                    if error is not None:
-                        counts[error] += 1
-                    if error == "line_too_long":
-                        problems.add(
-                            path, f"line {number + 1}: {length} bytes > max_line_bytes, dropped (read:line_too_long)"
-                        )
-                    size = length if len(texts) == 1 else len(text.encode("utf-8"))
-                    chunk_id = f"{prefix}/{number}" if part == 0 else f"{prefix}/{number}.{part}"
-                    yield Chunk(chunk_id, text, label, size, error or unknown_reason)
+        for number, part, size, text, error in iter_line_texts(
+            path, max_line_bytes, preview_chars, counts, split_lone_cr
+        ):
+            if error == "line_too_long":
+                problems.add(path, f"line {number + 1}: {size} bytes > max_line_bytes, dropped (read:line_too_long)")
+            chunk_id = f"{prefix}/{number}" if part == 0 else f"{prefix}/{number}.{part}"
+            yield Chunk(chunk_id, text, label, size, error or unknown_reason)
     except PermissionError as error:
         problems.add(path, f"unreadable: {error.strerror or error}")
         return
@@ -128,7 +124,43 @@ def read_text_file(
         problems.add(
             path, f"truncated or corrupt data: kept the {counts['lines']} lines read before the damage ({stopped})"
         )
-    _report_counts(path, counts, problems, empty=stopped is None)
+    report_counts(path, counts, problems, empty=stopped is None)
+
+
+def iter_line_texts(
+    path: Path, max_line_bytes: int, preview_chars: int, counts: Counter[str], split_lone_cr: bool = True
+) -> Iterator[tuple[int, int, int, str, str | None]]:
+    """``(line number, part, bytes, text, error)`` per non-blank chunk of a text file, by the module's rules.
+
+    ``counts`` gets ``lines`` and one count per reason and repair. A damaged compressed file raises its
+    decompressor's error after the last recoverable line.
+    """
+    lines = 0
+    try:
+        with open_binary(path) as stream:
+            for number, (raw, length, too_long, plain) in enumerate(
+                iter_raw_lines(stream, max_line_bytes, preview_chars * 4)
+            ):
+                if plain:
+                    try:  # the common case, kept lean: a clean UTF-8 line
+                        text = raw.decode("utf-8").strip()
+                    except UnicodeDecodeError:
+                        pass
+                    else:
+                        if text:
+                            lines += 1
+                            yield number, 0, length, text, None
+                        continue
+                texts = _line_texts(raw, too_long, preview_chars, counts, split_lone_cr)
+                for part, (text, error) in enumerate(texts):
+                    if error is None and not text:
+                        continue
+                    lines += 1
+                    if error is not None:
+                        counts[error] += 1
+                    yield number, part, length if len(texts) == 1 else len(text.encode("utf-8")), text, error
+    finally:
+        counts["lines"] += lines
 
 
 def _line_texts(
@@ -160,7 +192,8 @@ def _preview(raw: bytes, preview_chars: int) -> str:
     return raw.decode("utf-8", errors="replace").replace("\x00", "\ufffd")[:preview_chars]
 
 
-def _report_counts(path: Path, counts: Counter[str], problems: Problems, empty: bool) -> None:
+def report_counts(path: Path, counts: Counter[str], problems: Problems, empty: bool) -> None:
+    """One problem record per reason and repair counted while reading ``path`` (``empty``: say so if no line)."""
     lines = counts["lines"]
     if lines == 0 and empty:
         problems.add(path, "empty file: no text lines")
