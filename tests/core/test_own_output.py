@@ -94,7 +94,9 @@ def test_one_writer_per_output_folder(tmp_path: Path) -> None:
 
 
 def test_cannot_write_errors_become_one_line(tmp_path: Path) -> None:
-    with pytest.raises(InputError, match="cannot write: disk full"), writing_to(tmp_path):
+    with pytest.raises(InputError, match="cannot write: disk full.*run the same command again"), writing_to(tmp_path):
         raise OSError(errno.ENOSPC, "No space left on device", str(tmp_path / "x"))
+    with pytest.raises(InputError, match="a part of the path is a file"), writing_to(tmp_path):
+        raise NotADirectoryError(errno.ENOTDIR, "Not a directory", str(tmp_path / "file" / "sub"))
     with pytest.raises(FileNotFoundError), writing_to(tmp_path):  # other errors are not the user's: unchanged
         raise FileNotFoundError(errno.ENOENT, "gone")

@@ -53,6 +53,10 @@ def test_overwrite_refuses_a_folder_glot500_did_not_write(tmp_path: Path, monkey
     )
     assert code == 2 and "not written by glot500" in one_error_line(err)
     assert (mine / "thesis.txt").read_text() == "keep me\n"
+    for output in (mine / "thesis.txt", mine / "thesis.txt" / "sub"):
+        code, err = glot500(monkeypatch, capsys, "corpus", "build", "-i", str(tmp_path / "data"), "-o", str(output))
+        assert code == 2 and ("is a file" in one_error_line(err) or "a part of the path is a file" in err)
+    assert (mine / "thesis.txt").read_text() == "keep me\n"
 
 
 def test_overwrite_rebuilds_its_own_output(tmp_path: Path, monkeypatch, capsys, fast_config: str) -> None:

@@ -99,26 +99,32 @@ def remove_own_output(
     return True
 
 
-_WRITE_ERRNOS = {errno.ENOSPC: "disk full", errno.EDQUOT: "disk quota exceeded", errno.EROFS: "read-only file system"}
+_RESUME = "free space and run the same command again: finished work is kept and resumed"
+_WRITE_ERRNOS = {
+    errno.ENOSPC: ("disk full", _RESUME),
+    errno.EDQUOT: ("disk quota exceeded", _RESUME),
+    errno.EROFS: ("read-only file system", "choose an output folder on a writable disk"),
+    errno.EACCES: ("permission denied", "choose an output folder you can write to"),
+    errno.ENOTDIR: ("a part of the path is a file, not a folder", "choose another output folder"),
+}
 
 
 @contextmanager
 def writing_to(output: str | Path) -> Iterator[None]:
-    """Turn "cannot write" errors (disk full, quota, read-only) under ``output`` into one :class:`InputError`.
+    """Turn "cannot write" errors (disk full, quota, read-only, permission, a file in the path) into one
+    :class:`InputError` naming ``output``.
 
-    They are the user's to fix, not bugs: the message says what happened and that a rerun resumes.
+    They are the user's to fix, not bugs: the message says what happened and what to do (after a full disk,
+    the same command resumes).
     """
     try:
         yield
     except OSError as error:
-        what = _WRITE_ERRNOS.get(error.errno or 0)
-        if what is None:
+        if error.errno not in _WRITE_ERRNOS:
             raise
+        what, advice = _WRITE_ERRNOS[error.errno]
         where = f" ({error.filename})" if error.filename else ""
-        raise InputError(
-            f"{output}: cannot write: {what}{where}. Free space (or choose another output) and run the same "
-            "command again: finished work is kept and resumed"
-        ) from None
+        raise InputError(f"{output}: cannot write: {what}{where}; {advice}") from None
 
 
 LOCK_NAME = ".glot500-lock"

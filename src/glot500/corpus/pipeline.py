@@ -182,6 +182,8 @@ def prepare_output(out: Path, config: CorpusConfig, overwrite: bool) -> IO[str]:
     marker = out / "work" / "config_fingerprint.json"
     inputs = [source.path for source in config.sources if source.path]
     check_apart(out, inputs)  # an output inside an input would be read back as input by the next build
+    if out.exists() and not out.is_dir() and not overwrite:
+        raise InputError(f"--output {out} is a file, not a folder; choose a folder")
     if overwrite:
         require_unlocked(out)
         remove_own_output(out, markers=("manifest.json", "work/config_fingerprint.json"), inputs=inputs)
