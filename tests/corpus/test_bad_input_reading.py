@@ -6,6 +6,7 @@ from __future__ import annotations
 import gzip
 import json
 import lzma
+import os
 import zlib
 from pathlib import Path
 
@@ -64,6 +65,17 @@ def test_links_hidden_and_odd_files_each_get_a_record(tmp_path: Path) -> None:
     assert "hidden" in reasons[".hidden_Latn.txt"][0]
     assert "already read" in reasons["loop"][0]
     assert "not a text file name" in reasons["notes.docx"][0]
+
+
+def test_a_file_name_that_is_not_utf8_is_reported_not_a_crash(tmp_path: Path) -> None:
+    write_lines(tmp_path / "deu_Latn.txt", ["hallo welt"])
+    (tmp_path / os.fsdecode(b"\xff\xfe_Latn.txt")).write_text("x y\n")
+    problems = Problems()
+    chunks = [c for u in expand_sources([text_source(tmp_path)]) for c in read_unit(u, ReadingSettings(), problems)]
+    assert [c.text for c in chunks] == ["hallo welt"]
+    [record] = problems.records
+    assert "not valid UTF-8" in record["reason"] and record["file"].endswith("\ufffd\ufffd_Latn.txt")
+    json.dumps(record, ensure_ascii=False).encode("utf-8")  # stats.json can hold it
 
 
 def test_nul_bytes_drop_their_line_at_any_position(tmp_path: Path) -> None:

@@ -80,7 +80,9 @@ def list_input_files(folder: Path) -> tuple[list[Path], list[tuple[Path, str]]]:
             skipped.append((current, f"skipped: folder unreadable: {error.strerror or error}"))
             continue
         for entry in entries:
-            if entry.name.startswith("."):
+            if not _utf8_name(entry.name):
+                skipped.append((entry, "skipped: the file name is not valid UTF-8 (rename it to read it)"))
+            elif entry.name.startswith("."):
                 skipped.append((entry, "skipped: hidden " + ("folder" if entry.is_dir() else "file")))
             elif entry.is_symlink() and not entry.exists():
                 skipped.append((entry, f"skipped: dangling symbolic link to {entry.readlink()}"))
@@ -95,6 +97,15 @@ def list_input_files(folder: Path) -> tuple[list[Path], list[tuple[Path, str]]]:
             else:
                 skipped.append((entry, "skipped: not a regular file (a device, socket or pipe)"))
     return sorted(files), sorted(skipped)
+
+
+def _utf8_name(name: str) -> bool:
+    """Whether a file name decoded from the file system is text (not bytes smuggled in as surrogates)."""
+    try:
+        name.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def _file_unit(source: SourceConfig, name: str, file: Path) -> InputUnit:
