@@ -10,6 +10,7 @@ from __future__ import annotations
 import errno
 import fcntl
 import json
+import os
 import shutil
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
@@ -95,7 +96,11 @@ def remove_own_output(
             f"{option}: {folder} was not written by glot500 (no {' or '.join(markers)} in it); refusing to delete "
             "it. Choose a new output folder, or remove this one yourself"
         )
-    shutil.rmtree(path)
+    # Renamed first (atomic), then deleted: a kill half-way leaves a hidden ``.<name>.glot500-deleting-<pid>``
+    # beside it, never a folder that has lost its markers but still holds data (which no rerun could remove).
+    doomed = path.with_name(f".{path.name}.glot500-deleting-{os.getpid()}")
+    path.rename(doomed)
+    shutil.rmtree(doomed)
     return True
 
 
