@@ -154,6 +154,13 @@ def test_truncated_xz_and_zst_keep_the_lines_before_the_cut(tmp_path: Path, suff
     assert "truncated or corrupt" in reasons[f"deu_Latn.txt{suffix}"][0]
 
 
+def test_empty_compressed_files_are_empty_not_damaged(tmp_path: Path) -> None:
+    for name in ("deu_Latn.txt.gz", "fra_Latn.txt.xz", "spa_Latn.txt.zst", "ita_Latn.txt.bz2"):
+        (tmp_path / name).write_bytes(b"")
+    _, reasons = read_all(text_source(tmp_path))
+    assert len(reasons) == 4 and all(reason[0].startswith("empty file") for reason in reasons.values()), reasons
+
+
 def test_every_frame_of_a_multi_frame_zst_is_read(tmp_path: Path) -> None:
     compress = zstandard.ZstdCompressor().compress
     (tmp_path / "deu_Latn.txt.zst").write_bytes(compress(b"erster rahmen\n") + compress(b"zweiter rahmen\n"))

@@ -120,6 +120,9 @@ def read_text_file(
         problems.add(path, f"unreadable: {error.strerror or error}")
         return
     except Exception as error:  # noqa: BLE001 - each decompressor has its own corrupt-stream error
+        if path.stat().st_size == 0:  # an empty .xz/.zst is an empty file, not a damaged one
+            problems.add(path, "empty file: 0 bytes")
+            return
         stopped = f"{type(error).__name__}: {error}"
         problems.add(
             path, f"truncated or corrupt data: kept the {counts['lines']} lines read before the damage ({stopped})"
