@@ -144,13 +144,13 @@ def test_small_truncated_gz_keeps_what_zcat_recovers(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize("suffix", [".xz", ".zst"])
 def test_truncated_xz_and_zst_keep_the_lines_before_the_cut(tmp_path: Path, suffix: str) -> None:
-    lines = [f"zeile {i} " + "abc " * (i % 7) for i in range(40000)]
+    lines = [f"zeile {i} " + "abc " * (i % 7) for i in range(15000)]
     raw = "".join(line + "\n" for line in lines).encode()
     data = lzma.compress(raw) if suffix == ".xz" else zstandard.ZstdCompressor().compress(raw)
     (tmp_path / f"deu_Latn.txt{suffix}").write_bytes(data[: len(data) * 3 // 4])
     chunks, reasons = read_all(text_source(tmp_path))
     kept = [c.text for c in chunks if not c.error]
-    assert len(kept) > 1000 and kept[:-1] == [line.strip() for line in lines[: len(kept) - 1]]
+    assert len(kept) > 500 and kept[:-1] == [line.strip() for line in lines[: len(kept) - 1]]
     assert "truncated or corrupt" in reasons[f"deu_Latn.txt{suffix}"][0]
 
 
