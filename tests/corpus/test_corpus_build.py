@@ -35,6 +35,7 @@ def make_corpus(root: Path) -> dict[str, list[str]]:
     write_lines(root / "cmn_Hani.txt.xz", inputs["cmn_Hani"])
     write_lines(root / "tha_Thai.txt.zst", tha)
     (root / "bin_Latn.txt").write_bytes(b"\x00\x00binary")
+    inputs["bin_Latn"] = ["\ufffd\ufffdbinary"]  # a line with NUL bytes: dropped (read:nul_byte), counted
     (root / "fra_Latn.txt").write_bytes(b"")
     (root / "nld_Latn.txt").write_bytes(b"goede morgen allemaal samen\n\xff\xfe\n")
     inputs["nld_Latn"] = ["goede morgen allemaal samen", "\ufffd\ufffd"]
@@ -116,6 +117,7 @@ def test_bad_inputs_are_reported_and_counted(built) -> None:
     assert "binary" in reasons["bin_Latn.txt"] and "empty" in reasons["fra_Latn.txt"]
     assert "UTF-8" in reasons["nld_Latn.txt"]
     assert stats["languages"]["nld_Latn"]["dropped"] == {"read:invalid_utf8": 1}
+    assert stats["languages"]["bin_Latn"]["dropped"] == {"read:nul_byte": 1}
 
 
 def test_small_languages_are_excluded_when_configured(tmp_path: Path) -> None:

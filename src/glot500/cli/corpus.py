@@ -27,6 +27,7 @@ def build(
     """Build (or resume) a corpus: DIR/data/<label>/*.parquet, dropped/, stats.json, README.md, manifest.json."""
     from glot500.core.config import load_yaml, validate_config
     from glot500.core.errors import ConfigError
+    from glot500.core.paths import writing_to
     from glot500.corpus.config import CorpusConfig, source_from_path
     from glot500.corpus.pipeline import build_corpus
     from glot500.corpus.steps import DATATROVE_LOGS_ENV
@@ -48,7 +49,8 @@ def build(
     corpus_config = validate_config(CorpusConfig, data, str(config or "command line"))
     if logging.getLogger().getEffectiveLevel() <= logging.DEBUG:  # -v: show datatrove's task logs too
         os.environ.setdefault(DATATROVE_LOGS_ENV, "1")
-    stats = build_corpus(corpus_config, overwrite=overwrite)
+    with writing_to(corpus_config.output):
+        stats = build_corpus(corpus_config, overwrite=overwrite)
     if stats:
         from glot500.corpus.card import format_summary
 
@@ -68,7 +70,15 @@ def stats(
 
     if not (corpus / "stats.json").is_file():
         raise InputError(f"{corpus}: no stats.json (not a built corpus, or the build has not finished)")
-    typer.echo(format_summary(read_corpus_stats(corpus), top=top))
+    try:
+        stats = read_corpus_stats(corpus)
+        summary = format_summary(stats, top=top)
+    except (ValueError, KeyError, TypeError, AttributeError) as error:  # JSONDecodeError is a ValueError
+        raise InputError(
+            f"{corpus / 'stats.json'}: not a readable corpus stats file ({type(error).__name__}: {error}); "
+            "rebuild the corpus (glot500 corpus build) to write it again"
+        ) from None
+    typer.echo(summary)
 
 
 @app.command()

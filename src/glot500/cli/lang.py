@@ -44,11 +44,17 @@ def info(
         f"language:  {details.language_name} ({details.language}, {SCOPE_TEXT.get(details.scope, details.scope)})"
         + (f", part of macrolanguage {details.macrolanguage}" if details.macrolanguage else ""),
         f"script:    {details.script_name} ({details.script})",
-        f"group:     {'head' if details.head else 'tail'} ({'in' if details.head else 'not in'} XLM-R's pretraining languages)",
+        f"group:     {_group(details)}",
         f"family:    {family}",
         f"genus:     {genus}",
     ]
     typer.echo("\n".join(lines))
+
+
+def _group(details) -> str:
+    if details.note:
+        return f"none: {details.note}"
+    return f"{'head' if details.head else 'tail'} ({'in' if details.head else 'not in'} XLM-R's pretraining languages)"
 
 
 @app.command()

@@ -51,3 +51,20 @@ def kept_chunks_per_language(stats: dict[str, Any]) -> dict[str, int]:
         for label, entry in stats.get("languages", {}).items()
         if not entry.get("excluded", False)
     }
+
+
+def require_some_text(stats: dict[str, Any], where: str | Path) -> dict[str, Any]:
+    """``stats`` when the build read at least one chunk; a build that read none is a mistake in the input.
+
+    Raises:
+        InputError: no chunk was read; names the first problem (the stats stay written, to show why).
+    """
+    from glot500.core.errors import InputError
+
+    if stats.get("totals", {}).get("chunks_in", 0) > 0:
+        return stats
+    problems = stats.get("errors") or []
+    first = f"; first: {problems[0]['file']}: {problems[0]['reason']}" if problems else ""
+    raise InputError(
+        f"no text read from any input ({len(problems)} input problems in {Path(where) / STATS_NAME}{first})"
+    )

@@ -33,10 +33,65 @@ def open_binary(path: str | Path) -> IO[bytes]:
     if name.endswith(".bz2"):
         return bz2.open(name, "rb")
     if name.endswith(".zst"):
+        return io.BufferedReader(_ZstdFrames(open(name, "rb")), buffer_size=1 << 17)
+    return open(name, "rb")
+
+
+def iter_blocks(stream: IO[bytes], size: int) -> Iterator[bytes]:
+    """Blocks of up to ``size`` bytes of ``stream``, every byte delivered before any error is raised.
+
+    ``read1`` does one read of the underlying stream per call: with ``read`` a truncated ``.gz``/``.xz`` raises
+    ``EOFError`` inside a big read and the bytes already decompressed in it are lost (``zcat`` keeps them).
+    """
+    read = getattr(stream, "read1", None) or stream.read
+    while block := read(size):
+        yield block
+
+
+class _ZstdFrames(io.RawIOBase):
+    """A Zstandard file as a raw stream: every frame in turn (files written by ``pzstd`` or concatenated hold
+    several), and ``EOFError`` when the file ends inside a frame, after the bytes that could be recovered."""
+
+    def __init__(self, raw: IO[bytes], read_size: int = 1 << 17) -> None:
         import zstandard
 
-        return zstandard.ZstdDecompressor().stream_reader(open(name, "rb"), closefd=True)
-    return open(name, "rb")
+        self._raw = raw
+        self._read_size = read_size
+        self._context = zstandard.ZstdDecompressor()
+        self._frame = self._context.decompressobj()
+        self._pending = b""
+        self._started = False  # the current frame has been fed (an empty file is not a truncated frame)
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer) -> int:
+        while not self._pending:
+            if not self._fill():
+                return 0
+        size = min(len(buffer), len(self._pending))
+        buffer[:size] = self._pending[:size]
+        self._pending = self._pending[size:]
+        return size
+
+    def _fill(self) -> bool:
+        data = self._raw.read(self._read_size)
+        if not data:
+            if self._started and not self._frame.eof:
+                raise EOFError("Compressed file ended before the end of the Zstandard frame")
+            return False
+        while data:
+            self._started = True
+            self._pending += self._frame.decompress(data)
+            data = b""
+            if self._frame.eof:
+                data = self._frame.unused_data
+                self._frame, self._started = self._context.decompressobj(), False
+        return True
+
+    def close(self) -> None:
+        self._raw.close()
+        super().close()
 
 
 def open_text(path: str | Path, errors: str = "strict", newline: str | None = "") -> IO[str]:

@@ -149,9 +149,22 @@ def source_from_path(path: str, lang: str | None = None) -> SourceConfig:
         return SourceConfig(type="text", path=path, lang=lang)
     if candidate.is_dir():
         return SourceConfig(type=_folder_type(candidate), path=path, lang=lang)
-    if "/" in path and not path.startswith((".", "/")) and path.count("/") == 1:
+    if _looks_like_hub_name(path):
         return SourceConfig(type="hf_hub", path=path, lang=lang)
     raise ConfigError(f"input not found: {path} (expected a file, a folder, 'udhr' or a hub dataset 'org/name')")
+
+
+def _looks_like_hub_name(path: str) -> bool:
+    """``org/name`` that is not a local path: a missing ``typo/dir`` whose ``typo/`` exists is a mistyped path,
+    as is anything with a file suffix (``data/deu_Latn.txt``)."""
+    if "/" not in path or path.startswith((".", "/", "~")) or path.count("/") != 1:
+        return False
+    org, name = path.split("/")
+    if not org or not name or Path(org).exists():
+        return False
+    return not any(
+        name.endswith(suffix) for suffix in (".txt", ".gz", ".xz", ".zst", ".bz2", ".jsonl", ".json", ".parquet")
+    )
 
 
 def _folder_type(folder: Path) -> str:

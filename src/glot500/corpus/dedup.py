@@ -403,7 +403,7 @@ class SortedMinhashBuckets(MinhashDedupBuckets):
                 stems.append(np.full(len(records), stem, dtype="<u4"))
                 file_ids.append(np.full(len(records), file_id, dtype=np.int64))
             with self.output_folder.open(f"{bucket:05d}_00.dups", mode="wb") as out:
-                if not parts:
+                if sum(len(part) for part in parts) < 2:  # no pair to compare (e.g. every input file empty)
                     return
                 records, stem, file_id = np.concatenate(parts), np.concatenate(stems), np.concatenate(file_ids)
                 keys = [records[f"h{i}"] for i in range(per_bucket)] + [file_id, records["doc"]]

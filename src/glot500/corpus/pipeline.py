@@ -26,7 +26,7 @@ import os
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 from glot500.core.errors import ConfigError, InputError
 from glot500.corpus.config import CorpusConfig
@@ -124,19 +124,22 @@ def build_corpus(config: CorpusConfig, overwrite: bool = False) -> dict[str, Any
 
     Raises:
         ConfigError: the output folder holds a build of a different config (pass ``overwrite=True``).
+        InputError: the output overlaps an input, another build holds it, ``overwrite`` would delete a folder
+            glot500 did not write, or no chunk at all was read.
     """
-    from glot500.core.stats import read_corpus_stats
+    from glot500.core.stats import read_corpus_stats, require_some_text
     from glot500.corpus.executors import shared_pools, start_fork_server
     from glot500.corpus.steps import quiet_datatrove_logs
     from glot500.corpus.units import expand_sources
 
     # the in-process tasks silence datatrove's bars (TQDM_DISABLE) and relax the GC: undone when the build ends
     gc_threshold, tqdm_disable = gc.get_threshold(), os.environ.get("TQDM_DISABLE")
+    lock = None
     try:
         start_fork_server(config.executor)
         quiet_datatrove_logs(None)
         out = Path(config.output)
-        prepare_output(out, config, overwrite)
+        lock = prepare_output(out, config, overwrite)  # held until the build ends: one build per output folder
         units = expand_sources(config.sources)
         if not units:  # an empty folder: nothing to read is the user's mistake, not a crash deep in a stage
             names = ", ".join(str(source.path or source.display_name()) for source in config.sources)
@@ -156,6 +159,8 @@ def build_corpus(config: CorpusConfig, overwrite: bool = False) -> dict[str, Any
             for executor in executors:
                 executor.run()
     finally:
+        if lock is not None:
+            lock.close()
         gc.set_threshold(*gc_threshold)
         if tqdm_disable is None:
             os.environ.pop("TQDM_DISABLE", None)
@@ -164,14 +169,24 @@ def build_corpus(config: CorpusConfig, overwrite: bool = False) -> dict[str, Any
     if config.executor.kind == "slurm":
         logger.info("submitted to Slurm; %s/stats.json appears when the finalize job has run", out)
         return {}
-    return read_corpus_stats(out)
+    return require_some_text(read_corpus_stats(out), out)  # nothing read at all: one error line, stats kept
 
 
-def prepare_output(out: Path, config: CorpusConfig, overwrite: bool) -> None:
-    """Refuse to resume into a folder built from a different config; remember this config's fingerprint."""
+def prepare_output(out: Path, config: CorpusConfig, overwrite: bool) -> IO[str]:
+    """Refuse to resume into a folder built from a different config; remember this config's fingerprint.
+
+    Returns the held lock of ``out`` (close it when the build ends).
+    """
+    from glot500.core.paths import LOCK_NAME, check_apart, lock_output, remove_own_output, require_unlocked
+
     marker = out / "work" / "config_fingerprint.json"
-    if overwrite and out.exists():
-        shutil.rmtree(out)
+    inputs = [source.path for source in config.sources if source.path]
+    check_apart(out, inputs)  # an output inside an input would be read back as input by the next build
+    if out.exists() and not out.is_dir() and not overwrite:
+        raise InputError(f"--output {out} is a file, not a folder; choose a folder")
+    if overwrite:
+        require_unlocked(out)
+        remove_own_output(out, markers=("manifest.json", "work/config_fingerprint.json"), inputs=inputs)
     if marker.is_file():
         previous = json.loads(marker.read_text(encoding="utf-8"))
         if previous.get("fingerprint") != config.fingerprint():
@@ -179,11 +194,13 @@ def prepare_output(out: Path, config: CorpusConfig, overwrite: bool) -> None:
                 f"{out} holds a corpus built with a different config; resuming would mix them. "
                 "Use another --output, or --overwrite to start again"
             )
-        return
-    if out.exists() and any(out.iterdir()):
+        return lock_output(out)
+    if out.exists() and any(path.name != LOCK_NAME for path in out.iterdir()):
         raise ConfigError(f"{out} exists and is not a glot500 corpus build; choose an empty or new folder")
+    lock = lock_output(out)
     marker.parent.mkdir(parents=True, exist_ok=True)
     marker.write_text(json.dumps({"fingerprint": config.fingerprint()}), encoding="utf-8")
+    return lock
 
 
 class StageProgress:

@@ -4,17 +4,27 @@ Two layouts are accepted:
 
 * a built corpus (``glot500 corpus build`` output): ``DIR/data/<label>/*.parquet`` with a ``text`` column;
 * a folder of plain-text files, one chunk per line: ``DIR/<label>.txt`` (also ``.gz``, ``.xz``, ``.bz2``,
-  ``.zst``), or a single such file. This is how raw corpora such as the eBible dump are passed.
+  ``.zst``; subfolders too, the file name giving the label), or a single such file. This is how raw corpora
+  such as the eBible dump are passed.
+
+Text files are read by the corpus stage's rules (:mod:`glot500.corpus.sources.text`): lines with NUL bytes or
+invalid UTF-8 are left out, BOMs removed, lone CRs are line breaks, truncated compressed files give the lines
+before the damage and then raise :class:`InputError`. What was left out or repaired is logged per file; files
+that are not read are logged too.
 """
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator
 from pathlib import Path
 
 from glot500.core.errors import InputError, LanguageCodeError
-from glot500.core.textio import COMPRESSED_SUFFIXES, iter_lines, strip_compression
+from glot500.core.textio import COMPRESSED_SUFFIXES, strip_compression
 from glot500.languages import LangScript
+
+logger = logging.getLogger(__name__)
+MAX_LINE_BYTES = 1_000_000  # as the corpus stage's default: longer lines are left out
 
 
 def discover_languages(path: str | Path) -> dict[str, list[Path]]:
@@ -36,9 +46,16 @@ def discover_languages(path: str | Path) -> dict[str, list[Path]]:
             if files:
                 found[str(LangScript.parse(lang_dir.name))] = files
     else:
-        for file in sorted(path.iterdir()):
-            if file.is_file() and _is_text_file(file):
+        from glot500.corpus.units import list_input_files
+
+        files, skipped = list_input_files(path)
+        for file in files:
+            if _is_text_file(file):
                 found.setdefault(_label_of_text_file(file), []).append(file)
+            else:
+                skipped.append((file, "skipped: not a <label>.txt[.gz|.xz|.bz2|.zst] file"))
+        for file, reason in skipped:
+            logger.warning("%s: %s", file, reason)
     if not found:
         raise InputError(f"{path}: no corpus files (expected data/<label>/*.parquet or <label>.txt[.xz|.gz|.zst])")
     return found
@@ -81,7 +98,34 @@ def _iter_file(file: Path) -> Iterator[str]:
         for batch in parquet.iter_batches(columns=["text"], batch_size=4096):
             yield from (text for text in batch.column(0).to_pylist() if text is not None)
     else:
-        yield from iter_lines(file, errors="replace")
+        yield from _iter_text_lines(file)
+
+
+def _iter_text_lines(file: Path) -> Iterator[str]:
+    """Usable lines of a text file by the corpus stage's rules; what was left out is logged (as a warning).
+
+    Raises:
+        InputError: after the last recoverable line, when the file is truncated, corrupt or unreadable, so that
+            a caller that keeps a record per file (training shards) reports it.
+    """
+    from collections import Counter
+
+    from glot500.corpus.sources.base import Problems
+    from glot500.corpus.sources.text import iter_line_texts, report_counts
+
+    counts: Counter[str] = Counter()
+    try:
+        for _, _, _, text, error in iter_line_texts(file, MAX_LINE_BYTES, 100, counts):
+            if error is None:
+                yield text
+    except PermissionError as error:
+        raise InputError(f"{file}: unreadable: {error.strerror or error}") from None
+    except Exception as error:  # noqa: BLE001 - each decompressor has its own corrupt-stream error
+        report_counts(file, counts, Problems(), empty=False)
+        raise InputError(
+            f"{file}: truncated or corrupt data after {counts['lines']} lines ({type(error).__name__}: {error})"
+        ) from None
+    report_counts(file, counts, Problems(), empty=False)  # Problems logs each record as a warning
 
 
 def _count_file(file: Path) -> int:
@@ -89,7 +133,7 @@ def _count_file(file: Path) -> int:
         import pyarrow.parquet as pq
 
         return pq.ParquetFile(file).metadata.num_rows
-    return sum(1 for line in iter_lines(file, errors="replace") if line.strip())
+    return sum(1 for line in _iter_text_lines(file) if line.strip())
 
 
 def _is_text_file(file: Path) -> bool:

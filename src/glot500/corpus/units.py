@@ -52,13 +52,60 @@ def _expand(source: SourceConfig, name: str) -> list[InputUnit]:
         if not folders:
             return [InputUnit(source, name, str(path), problem="no save_to_disk dataset folders found")]
         return [InputUnit(source, name, str(folder)) for folder in folders]
-    files = sorted(p for p in path.iterdir() if p.is_file()) if path.is_dir() else [path]
+    files, skipped = list_input_files(path) if path.is_dir() else ([path], [])
     if source.type == "bible":
         vref = Path(source.vref) if source.vref else path / "vref.txt"
         if not vref.is_file():
             raise ConfigError(f"source {name}: verse list not found: {vref} (set 'vref:')")
         files = [file for file in files if file.resolve() != vref.resolve()]
-    return [_file_unit(source, name, file) for file in files]
+    units = [_file_unit(source, name, file) for file in files]
+    return units + [InputUnit(source, name, str(file), problem=reason) for file, reason in skipped]
+
+
+def list_input_files(folder: Path) -> tuple[list[Path], list[tuple[Path, str]]]:
+    """The files under ``folder``, subfolders included (the file name gives the label, wherever it lies), and
+    the entries that cannot be read with the reason: dangling links, hidden files and folders, link loops.
+
+    Nothing is left out silently: each skipped entry becomes a problem record of the build.
+    """
+    files: list[Path] = []
+    skipped: list[tuple[Path, str]] = []
+    seen = {folder.resolve()}
+    pending = [folder]
+    while pending:
+        current = pending.pop()
+        try:
+            entries = sorted(current.iterdir())
+        except OSError as error:
+            skipped.append((current, f"skipped: folder unreadable: {error.strerror or error}"))
+            continue
+        for entry in entries:
+            if not _utf8_name(entry.name):
+                skipped.append((entry, "skipped: the file name is not valid UTF-8 (rename it to read it)"))
+            elif entry.name.startswith("."):
+                skipped.append((entry, "skipped: hidden " + ("folder" if entry.is_dir() else "file")))
+            elif entry.is_symlink() and not entry.exists():
+                skipped.append((entry, f"skipped: dangling symbolic link to {entry.readlink()}"))
+            elif entry.is_dir():
+                if entry.resolve() in seen:
+                    skipped.append((entry, "skipped: a link to a folder already read (a loop or a second path)"))
+                    continue
+                seen.add(entry.resolve())
+                pending.append(entry)
+            elif entry.is_file():
+                files.append(entry)
+            else:
+                skipped.append((entry, "skipped: not a regular file (a device, socket or pipe)"))
+    return sorted(files), sorted(skipped)
+
+
+def _utf8_name(name: str) -> bool:
+    """Whether a file name decoded from the file system is text (not bytes smuggled in as surrogates)."""
+    try:
+        name.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def _file_unit(source: SourceConfig, name: str, file: Path) -> InputUnit:
@@ -84,7 +131,7 @@ def read_unit(unit: InputUnit, reading: ReadingSettings, problems: Problems) -> 
         problems.add(unit.path, unit.problem)
         return
     source, path = unit.source, Path(unit.path)
-    common = {"source": unit.source_name, "problems": problems}
+    common = {"source": _id_source(unit, path), "problems": problems}
     fields = {"text_field": source.text_field, "lang_field": source.lang_field, "fixed_lang": source.lang}
     if source.type in ("text", "bible"):
         yield from _read_labelled_file(unit, reading, problems)
@@ -142,8 +189,23 @@ def _read_labelled_file(unit: InputUnit, reading: ReadingSettings, problems: Pro
             problems,
             reading.max_line_bytes,
             reading.preview_chars,
+            id_prefix=_id_prefix(unit, path),
             unknown_reason=unknown,
         )
+
+
+def _id_prefix(unit: InputUnit, path: Path) -> str | None:
+    """Chunk ids of a file in a subfolder carry its relative path (``sub/deu_Latn.txt`` next to ``deu_Latn.txt``)."""
+    source = _id_source(unit, path)
+    return None if source == unit.source_name else f"{source}/{path.name}"
+
+
+def _id_source(unit: InputUnit, path: Path) -> str:
+    """The source part of chunk ids: the source name, plus the subfolder for a file below the source folder."""
+    root = Path(unit.source.path or "")
+    if unit.source.type in ("udhr", "hf_hub", "hf_disk") or not root.is_dir() or path.parent == root:
+        return unit.source_name
+    return f"{unit.source_name}/{path.parent.relative_to(root).as_posix()}"
 
 
 def _read_udhr(unit: InputUnit, problems: Problems) -> Iterator[Chunk]:

@@ -13,6 +13,17 @@ from glot500.languages.scripts import detect_script, is_known_script
 
 LABEL_PATTERN = re.compile(r"^([a-z]{3})_([A-Z][a-z]{3})$")
 _SUBTAG = re.compile(r"^[A-Za-z0-9]{1,8}$")
+SHOWN_CODE_CHARS = 40  # longer codes are cut in error messages: a pasted text must not flood the terminal
+# ISO 15924 codes of "no particular script" (Common, Inherited, Unknown, symbols, maths, emoji): text detected as
+# one of these tells nothing about how the language is written, so normalisation falls back to its likely script.
+NON_SCRIPTS = frozenset({"Zyyy", "Zinh", "Zzzz", "Zsym", "Zsye", "Zmth", "Zxxx"})
+
+
+def shown(code: object) -> str:
+    """``repr(code)``, cut to :data:`SHOWN_CODE_CHARS` characters with its length said (for error messages)."""
+    if isinstance(code, str) and len(code) > SHOWN_CODE_CHARS:
+        return f"{code[:SHOWN_CODE_CHARS]!r}... ({len(code)} characters)"
+    return repr(code)
 
 
 @dataclass(frozen=True, order=True, slots=True)
@@ -34,7 +45,7 @@ class LangScript:
         """Parse a label in canonical form (``deu_Latn``); anything else raises :class:`LanguageCodeError`."""
         match = LABEL_PATTERN.match(label.strip()) if isinstance(label, str) else None
         if not match:
-            raise LanguageCodeError(f"{label!r} is not a language-script label (expected e.g. 'deu_Latn')")
+            raise LanguageCodeError(f"{shown(label)} is not a language-script label (expected e.g. 'deu_Latn')")
         lang, script = match.groups()
         _require_iso639_3(lang, label)
         if not is_known_script(script):
@@ -47,8 +58,9 @@ def normalize(code: str, text: str | None = None) -> str:
 
     Accepts ISO 639-1 (``de``), ISO 639-2/B and /T (``ger``), ISO 639-3 (``deu``), BCP-47 tags with script
     and region (``zh-Hant-TW``, ``sr-Latn``; ``_`` works as separator too) and labels (``deu_Latn``).
-    The script is, in order: the tag's own script subtag; the script of ``text`` (GlotScript); the
-    language's likely script from CLDR (langcodes). Macrolanguages and individual languages are kept as
+    The script is, in order: the tag's own script subtag; the script of ``text`` (GlotScript), unless the
+    text has no letters of any script (emoji, digits, punctuation: :data:`NON_SCRIPTS`); the language's likely
+    script from CLDR (langcodes). Macrolanguages and individual languages are kept as
     given; only the deprecated codes in ``data/code_exceptions.tsv`` are mapped. ISO 639-5 collective codes
     (``ber`` Berber, ``sla`` Slavic), which datasets use for mixed or unspecified members, are labels too.
 
@@ -56,21 +68,24 @@ def normalize(code: str, text: str | None = None) -> str:
         LanguageCodeError: the code is malformed or unknown, or no script can be found.
     """
     if not isinstance(code, str) or not code.strip():
-        raise LanguageCodeError(f"empty language code {code!r}")
+        raise LanguageCodeError(f"empty language code {shown(code)}")
     code = code.strip()
     if LABEL_PATTERN.match(code):
         return str(LangScript.parse(code))
     subtags = re.split(r"[-_]", code)
     if not all(_SUBTAG.match(part) for part in subtags) or not re.fullmatch(r"[A-Za-z]{2,3}", subtags[0]):
-        raise LanguageCodeError(f"{code!r} is not a language code (expected e.g. 'de', 'deu', 'sr-Latn', 'deu_Latn')")
+        raise LanguageCodeError(
+            f"{shown(code)} is not a language code (expected e.g. 'de', 'deu', 'sr-Latn', 'deu_Latn')"
+        )
     lang = to_iso639_3(subtags[0])
     script = next((part.title() for part in subtags[1:] if re.fullmatch(r"[A-Za-z]{4}", part)), None)
     if script is None and text:
-        script = detect_script(text)
+        detected = detect_script(text)
+        script = None if detected in NON_SCRIPTS else detected  # emoji, digits: the language's own script
     if script is None:
         script = likely_script(lang)
     if not is_known_script(script):
-        raise LanguageCodeError(f"{code!r}: {script!r} is not an ISO 15924 script code")
+        raise LanguageCodeError(f"{shown(code)}: {script!r} is not an ISO 15924 script code")
     return f"{lang}_{script}"
 
 
@@ -91,7 +106,7 @@ def to_iso639_3(code: str) -> str:
             continue
     if lowered in collective_codes():  # ber, sla, nah...: datasets (LASER's Tatoeba, Glot500) label by them
         return lowered
-    raise LanguageCodeError(f"{code!r} is not a known ISO 639 language code")
+    raise LanguageCodeError(f"{shown(code)} is not a known ISO 639 language code")
 
 
 @lru_cache(maxsize=1)

@@ -6,7 +6,7 @@ from dataclasses import asdict, dataclass
 from functools import lru_cache
 
 from glot500.core.errors import LanguageCodeError
-from glot500.languages.labels import LangScript, collective_codes, read_data_table
+from glot500.languages.labels import NON_SCRIPTS, LangScript, collective_codes, read_data_table
 from glot500.languages.scripts import script_name, scripts_match
 
 
@@ -24,6 +24,7 @@ class LanguageInfo:
     family_name: str | None
     genus: str | None
     genus_name: str | None
+    note: str | None = None  # set when head/tail does not apply (the script is no writing system: Zyyy, Zzzz)
 
     def as_dict(self) -> dict[str, object]:
         return asdict(self)
@@ -135,4 +136,14 @@ def info(label: str) -> LanguageInfo:
         family_name=group_name(family) if family else None,
         genus=genus,
         genus_name=group_name(genus) if genus else None,
+        note=_script_note(parsed.script),
+    )
+
+
+def _script_note(script: str) -> str | None:
+    if script not in NON_SCRIPTS:
+        return None
+    return (
+        f"{script} ({script_name(script)}) is not a writing system: text with no letters of any script; "
+        "head and tail are defined for language-scripts, so this label is neither"
     )

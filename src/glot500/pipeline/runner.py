@@ -23,7 +23,6 @@ import json
 import logging
 import os
 import resource
-import shutil
 import time
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
@@ -33,6 +32,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from glot500.core.errors import ConfigError, Glot500Error
+from glot500.core.paths import remove_own_output
 from glot500.pipeline.graph import InputValue, Stage, is_reference, reference_stage
 
 logger = logging.getLogger(__name__)
@@ -266,8 +266,11 @@ class Pipeline:
         interrupted = read_json(running)
         resume = not fresh and interrupted is not None and interrupted.get("fingerprint") == identity["fingerprint"]
         if out_dir.exists() and not resume:
-            # Only an interrupted run of these very settings and inputs is resumed; anything else starts clean.
-            shutil.rmtree(out_dir)
+            # Only an interrupted run of these very settings and inputs is resumed; anything else starts clean,
+            # but only a folder this pipeline wrote (its record, or the running marker beside it) is deleted.
+            running_marker = Path("..", RUNNING_DIR, running.name)
+            external = [item for value in stage.inputs.values() for item in _items(value) if not is_reference(item)]
+            remove_own_output(out_dir, markers=(RECORD_NAME, str(running_marker)), inputs=external, option="stage")
         out_dir.mkdir(parents=True, exist_ok=True)
         (out_dir / RECORD_NAME).unlink(missing_ok=True)
         started = datetime.now(UTC).isoformat(timespec="seconds")

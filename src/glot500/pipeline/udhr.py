@@ -15,6 +15,7 @@ from collections import defaultdict
 from pathlib import Path
 from typing import Any
 
+from glot500.core.errors import InputError
 from glot500.core.manifest import write_manifest
 
 logger = logging.getLogger(__name__)
@@ -92,7 +93,7 @@ def split_udhr(
 def write_retrieval_task(held: Articles, task_dir: Path, reference: str) -> dict[str, int]:
     """One folder per language with lines aligned to the reference's; returns lines per language."""
     if reference not in held:
-        raise ValueError(f"the reference {reference} has no held-out articles")
+        raise InputError(f"the reference {reference} has no held-out UDHR articles: is the --udhr-dir copy complete?")
     ref_articles = held[reference]
     lines_per_language: dict[str, int] = {}
     for label, articles in sorted(held.items()):

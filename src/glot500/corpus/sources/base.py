@@ -34,7 +34,15 @@ class Problems:
 
     def add(self, file: object, reason: str) -> None:
         logger.warning("%s: %s", file, reason)
-        self.records.append({"file": str(file), "reason": reason})
+        self.records.append({"file": _printable(str(file)), "reason": _printable(reason)})
+
+
+def _printable(text: str) -> str:
+    """``text`` as valid UTF-8: a file name with undecodable bytes shows them as U+FFFD (stats.json must be text)."""
+    try:
+        return text.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+    except UnicodeEncodeError:  # a surrogate that is no escaped byte
+        return text.encode("utf-8", "replace").decode("utf-8")
 
 
 @lru_cache(maxsize=65536)

@@ -32,7 +32,10 @@ def read_bible_file(
     """Verses of one translation; lines beyond the verse list are kept with a ``line<N>`` id and reported."""
     prefix = f"{source}/{path.name}"
     beyond = 0
-    for chunk in read_text_file(path, label, source, problems, max_line_bytes, preview_chars, prefix, unknown_reason):
+    chunks = read_text_file(
+        path, label, source, problems, max_line_bytes, preview_chars, prefix, unknown_reason, split_lone_cr=False
+    )
+    for chunk in chunks:
         number = int(chunk.id.rsplit("/", 1)[1])
         if number < len(vref) and vref[number]:
             yield chunk._replace(id=f"{prefix}/{vref[number]}")

@@ -13,7 +13,9 @@ from pathlib import Path
 
 from glot500.core.textio import open_binary
 from glot500.corpus.sources.base import UNKNOWN_LABEL, Chunk, Problems, label_for
-from glot500.corpus.sources.text import BinaryFileError, iter_raw_lines
+from glot500.corpus.sources.text import iter_raw_lines
+
+BOM_BYTES = b"\xef\xbb\xbf"
 
 
 class RowLabeller:
@@ -22,15 +24,21 @@ class RowLabeller:
     def __init__(self, fixed_lang: str | None) -> None:
         self.fixed_label = label_for(fixed_lang) if fixed_lang else None
         self.unknown: Counter[str] = Counter()
+        self.nul = 0
 
     def chunk(self, chunk_id: str, text: object, code: object, nbytes: int | None = None) -> Chunk | None:
         if text is None or not isinstance(text, str):
             label = self.fixed_label or label_for(code) or UNKNOWN_LABEL
             return Chunk(chunk_id, "" if text is None else str(text)[:1000], label, nbytes or 0, "no_text")
-        text = text.strip()
+        text = text.strip().removeprefix("\ufeff")
         if not text:
             return None
         size = len(text.encode("utf-8")) if nbytes is None else nbytes
+        if "\x00" in text:  # NUL is never text: dropped as in text files
+            self.nul += 1
+            return Chunk(
+                chunk_id, text.replace("\x00", "\ufffd")[:1000], self.fixed_label or UNKNOWN_LABEL, size, "nul_byte"
+            )
         label = self.fixed_label or label_for(code, text)
         if label is None:
             self.unknown[str(code)] += 1
@@ -38,8 +46,12 @@ class RowLabeller:
         return Chunk(chunk_id, text, label, size)
 
     def report(self, file: object, problems: Problems) -> None:
+        from glot500.languages.labels import shown as shown_code
+
+        if self.nul:
+            problems.add(file, f"{self.nul} rows hold NUL bytes, dropped (read:nul_byte)")
         if self.unknown:
-            shown = ", ".join(f"{code!r} x{count}" for code, count in self.unknown.most_common(10))
+            shown = ", ".join(f"{shown_code(code)} x{count}" for code, count in self.unknown.most_common(10))
             problems.add(file, f"unknown language codes, rows dropped (read:unknown_language): {shown}")
 
 
@@ -58,7 +70,7 @@ def read_jsonl(
     rows = 0
     try:
         with open_binary(path) as stream:
-            for number, (raw, length, too_long) in enumerate(iter_raw_lines(stream, max_line_bytes, preview_chars)):
+            for number, (raw, length, too_long, _) in enumerate(iter_raw_lines(stream, max_line_bytes, preview_chars)):
                 chunk_id = f"{source}/{path.name}/{number}"
                 if too_long:
                     rows += 1
@@ -66,6 +78,7 @@ def read_jsonl(
                     problems.add(path, f"line {number + 1}: {length} bytes > max_line_bytes, dropped")
                     yield Chunk(chunk_id, preview, fallback, length, "line_too_long")
                     continue
+                raw = raw.removeprefix(BOM_BYTES)  # json.loads refuses a BOM: it would cost the first row
                 if not raw.strip():
                     continue
                 rows += 1
@@ -85,14 +98,15 @@ def read_jsonl(
                 chunk = labeller.chunk(chunk_id, row.get(text_field), row.get(lang_field))
                 if chunk is not None:
                     yield chunk
-    except BinaryFileError as error:
-        problems.add(path, str(error))
     except PermissionError as error:
         problems.add(path, f"unreadable: {error.strerror or error}")
     except Exception as error:  # noqa: BLE001 - each decompressor has its own corrupt-stream error
-        problems.add(path, f"read stopped after {rows} rows: {type(error).__name__}: {error}")
-    if rows == 0:
-        problems.add(path, "empty file: no rows")
+        problems.add(
+            path, f"truncated or corrupt data: kept the {rows} rows read before it ({type(error).__name__}: {error})"
+        )
+    else:
+        if rows == 0:
+            problems.add(path, "empty file: no rows")
     labeller.report(path, problems)
 
 

