@@ -97,3 +97,24 @@ def test_clicking_a_header_sorts_the_table(built_report, tmp_path):
     expected = sorted(taxi, key=lambda lang: -taxi[lang])
     assert [lang for lang, _ in order] == expected + [MISSING[2]]  # descending, the missing language last
     assert order[-1][1] == "missing"
+
+
+_FILTER = """<script>
+window.addEventListener('load', function () { setTimeout(function () {
+  var table = Array.prototype.find.call(document.querySelectorAll('table.sortable'), function (t) {
+    return t.closest('details').querySelector('summary').textContent.indexOf('13 languages') >= 0; });
+  var box = table.closest('details').querySelector('input.filter');
+  box.value = 'tail TIBT'; box.dispatchEvent(new Event('input'));
+  var shown = Array.prototype.filter.call(table.tBodies[0].rows, function (r) { return r.style.display !== 'none'; });
+  document.body.setAttribute('data-filtered', shown.map(function (r) { return r.cells[0].textContent; }).join(','));
+}, 0); });
+</script>"""
+
+
+def test_typing_in_the_filter_box_keeps_matching_rows(built_report, tmp_path):
+    copy = tmp_path / "copy"
+    shutil.copytree(built_report["out"], copy)
+    html = (copy / "index.html").read_text(encoding="utf-8")
+    (copy / "index.html").write_text(html.replace("</body>", _FILTER + "</body>"), encoding="utf-8")
+    state = _page_state(copy / "index.html", tmp_path / "profile")
+    assert sorted(state["filtered"].split(",")) == ["bod_Tibt", "dzo_Tibt"]  # every word must appear, any case

@@ -36,12 +36,16 @@ def test_chance_is_labelled_and_scores_at_chance_are_marked(tmp_path):
     overview = tables_after(markdown, "### Head / tail / all")
     rows = {r["model"]: r for r in overview if r["dataset · metric"].startswith("retrieval: udhr · top10")}
     assert rows["base"]["dataset · metric"].endswith("chance ≈ 50.0%")
-    assert rows["base"]["tail mean"] == "50.0 at chance" and rows["glot"]["tail mean"] == "95.0"  # 95% of 40: CI above 50%
+    assert (
+        rows["base"]["tail mean"] == "50.0 at chance" and rows["glot"]["tail mean"] == "95.0"
+    )  # 95% of 40: CI above 50%
     gains = tables_after(markdown, "### Gains over base")
     assert all(not r["tail"].endswith("at chance") for r in gains)  # glot is not at chance: a real gain
     findings = markdown.split("## Key findings")[1].split("## Overview")[0]
-    assert "### base (the base) at chance" in findings and "- udhr · top10: at chance in 3 of 3 tail languages" in findings
-    assert "- udhr · top10: tail median +45.0 points over base (3 languages; better in 100%, 3/3)" in findings
+    assert (
+        "### base (the base) at chance" in findings and "- udhr · top10: at chance in 3 of 3 tail languages" in findings
+    )
+    assert "- udhr · top10: tail median +45.0 points (3 languages; better in 100%, 3/3)" in findings
     per_language = tables_after(markdown, "### udhr · top10 (retrieval), chance ≈ 50.0%")
     assert all(r["base"].split(" [")[0].endswith("at chance") for r in per_language)
     assert not any(r["glot"].split(" [")[0].endswith("at chance") for r in per_language)

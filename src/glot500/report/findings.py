@@ -136,8 +136,8 @@ def much_worse(block: Block, model: str, base: str, langs: list[str] | None = No
 
 
 def describe(finding: ModelFinding) -> str:
-    """``udhr · ppl_per_char: tail median 0.49× base (460 languages; better in 98%, 451/460); head ...``; the model
-    is not named (the report groups the sentences by model)."""
+    """``udhr · ppl_per_char: tail median 0.49× the base's (460 languages; better in 98%, 451/460); head ...``;
+    neither model is named (the report groups the sentences under "model vs base")."""
     parts = [_group_sentence(finding, finding.groups[group]) for group in GROUPS if group in finding.groups]
     sentence = f"{finding.title}: " + "; ".join(parts) + "."
     if finding.base is not None:
@@ -150,9 +150,9 @@ def _group_sentence(finding: ModelFinding, change: GroupChange) -> str:
     if change.change is None:
         text = f"{change.group} median {change.model_median:.3g} ({count}"
     elif finding.ratio:
-        text = f"{change.group} median {change.change:.2f}× {finding.base} ({count}"
+        text = f"{change.group} median {change.change:.2f}× the base's ({count}"
     else:
-        text = f"{change.group} median {change.change:+.1f}{finding.unit} over {finding.base} ({count}"
+        text = f"{change.group} median {change.change:+.1f}{finding.unit} ({count}"
     if change.better_share is not None:
         text += f"; better in {change.better_share:.0%}, {change.better}/{change.languages}"
     if change.mostly_at_chance:
@@ -164,12 +164,12 @@ def _group_sentence(finding: ModelFinding, change: GroupChange) -> str:
 
 def much_worse_sentence(finding: ModelFinding, shown: int = 8) -> str:
     if not finding.much_worse:
-        return f"No language more than {MUCH_WORSE:g}× worse than {finding.base}."
+        return f"No language more than {MUCH_WORSE:g}× worse."
     listed = ", ".join(f"{item.lang} {item.factor:.1f}×" for item in finding.much_worse[:shown])
     more = len(finding.much_worse) - shown
     count = len(finding.much_worse)
     return (
-        f"{count} language{'s' if count != 1 else ''} more than {MUCH_WORSE:g}× worse than {finding.base}: {listed}"
+        f"{count} language{'s' if count != 1 else ''} more than {MUCH_WORSE:g}× worse: {listed}"
         + (f" and {more} more" if more > 0 else "")
         + "."
     )
