@@ -73,8 +73,8 @@ def test_the_page_opens_with_the_findings_and_lists_languages_much_worse(report)
     assert sections[0] == "Key findings"
     findings = markdown.split("## Key findings")[1].split("\n## ")[0]
     assert (
-        "- udhr · ppl_per_char: tail median 0.55× base (6 languages; better in 67%, 4/6); head median 0.99× base "
-        "(2 languages; better in 50%, 1/2). 1 language more than 2× worse than base: hat_Latn 2.5×." in findings
+        "- udhr · ppl_per_char: tail median 0.55× the base's (6 languages; better in 67%, 4/6); head median 0.99× the base's "
+        "(2 languages; better in 50%, 1/2). 1 language more than 2× worse: hat_Latn 2.5×." in findings
     )
     assert re.search(
         r"- udhr · top10: tail median \+0\.0 points \(6 languages; better in 17%, 1/6; at chance in [4-6]/6: not a result\)",
