@@ -13,7 +13,7 @@ import sys
 import typer
 
 from glot500 import __version__
-from glot500.cli import corpus, demo, evaluate, lang, lid, model, report, run, train, vocab
+from glot500.cli import corpus, demo, evaluate, lang, lid, model, publish, report, run, train, vocab
 from glot500.core.errors import Glot500Error
 
 app = typer.Typer(
@@ -33,6 +33,7 @@ app.add_typer(evaluate.app, name="eval")
 report.register(app)
 run.register(app)
 demo.register(app)
+publish.register(app)
 
 
 def _version(value: bool) -> None:
