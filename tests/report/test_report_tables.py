@@ -32,7 +32,9 @@ def _common(values: dict, langs: tuple[str, ...]) -> list[str]:
 )
 def test_overall_table_averages_head_tail_all_over_common_languages(built_report, dataset, marker, scale):
     markdown = (built_report["out"] / "README.md").read_text(encoding="utf-8")
-    rows = {r["model"]: r for r in tables_after(markdown, "### Head / tail / all") if r["dataset · metric"].endswith(marker)}
+    rows = {
+        r["model"]: r for r in tables_after(markdown, "### Head / tail / all") if r["dataset · metric"].endswith(marker)
+    }
     values = _values(dataset)
     head, tail = _common(values, HEAD), _common(values, TAIL)
     for model in MODELS:
@@ -89,7 +91,11 @@ def test_deltas_are_gains_over_the_base_positive_is_better(built_report):
 
 def test_overall_table_shows_medians_beside_means(built_report):
     markdown = (built_report["out"] / "README.md").read_text(encoding="utf-8")
-    rows = {r["model"]: r for r in tables_after(markdown, "### Head / tail / all") if "ppl_per_char" in r["dataset · metric"]}
+    rows = {
+        r["model"]: r
+        for r in tables_after(markdown, "### Head / tail / all")
+        if "ppl_per_char" in r["dataset · metric"]
+    }
     values = _values("pseudo_perplexity")
     head = _common(values, HEAD)
     for model in MODELS:
