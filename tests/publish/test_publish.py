@@ -127,3 +127,14 @@ def test_the_command_publishes_without_importing_torch(run_dir, tmp_path):
     assert done.exit_code == 0, done.output
     assert done.torch == "no torch"  # publishing copies files: torch is not needed
     assert (tmp_path / "hub" / "README.md").is_file() and (tmp_path / "hub" / "model.safetensors").is_file()
+
+
+def test_a_run_that_trained_its_own_base_has_no_base_model(run_dir, tmp_path):
+    import json
+
+    record = run_dir / "model_extend" / ".glot500-stage.json"
+    record.write_text(json.dumps({"inputs": {"base": "@base/final"}}), encoding="utf-8")
+    publish(run_dir, tmp_path / "hub", license="mit")
+    card = _card(tmp_path / "hub")
+    assert card.data.base_model is None
+    assert "extended from a base model trained from scratch in the same run (stage 'base')" in card.text

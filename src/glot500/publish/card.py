@@ -144,10 +144,10 @@ def _summary(inputs: CardInputs, languages: list[str]) -> str:
     )
     architecture = ", ".join(inputs.config.get("architectures") or []) or inputs.config.get("model_type", "?")
     base = f"[{inputs.base_model}](https://huggingface.co/{inputs.base_model})" if inputs.base_model else None
-    origin = f"extended from {base}" if base else (inputs.base_note or "")
+    origin = base or inputs.base_note
     return (
         f"A {kind} ({architecture}, vocabulary of {inputs.config.get('vocab_size', '?'):,} pieces) "
-        + (f"{origin} " if origin else "")
+        + (f"extended from {origin} " if origin else "extended ")
         + f"to {len(languages):,} language-scripts with glot500 (the Glot500 recipe: vocabulary extension, "
         "embedding initialisation for the new pieces and continued pretraining)."
     )

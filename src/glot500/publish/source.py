@@ -34,7 +34,7 @@ class PublishSource:
     model_name: str | None = None  # the model's name in results.jsonl
     base_name: str | None = None  # the base model's name in results.jsonl
     base_model: str | None = None  # a hub id for the card's base_model
-    base_note: str | None = None  # where the base came from when it is not a hub model
+    base_note: str | None = None  # "a base model trained ...": where the base came from when it is not a hub model
     results: Path | None = None
     corpus_card: Path | None = None
     corpus_stats: Path | None = None
@@ -95,11 +95,11 @@ def _run_base(run: Path) -> tuple[str | None, str | None]:
     record = read_record(run / "model_extend") or {}
     base = (record.get("inputs") or {}).get("base")
     if not isinstance(base, str) or not base:
-        return None, "the base model is not recorded in the run (no model_extend record)"
+        return None, "a base model the run does not record (no model_extend record)"
     if base.startswith("@"):
-        return None, f"the base model was trained from scratch in the same run (stage '{base[1:].split('/')[0]}')"
+        return None, f"a base model trained from scratch in the same run (stage '{base[1:].split('/')[0]}')"
     if Path(base).exists():
-        return None, f"the base model is a local folder ({base})"
+        return None, f"a base model in a local folder ({base})"
     return base, None
 
 

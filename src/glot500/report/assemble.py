@@ -86,7 +86,7 @@ def _key_findings(content: ReportContent) -> Section:
             ]
     at_chance = base_at_chance(results, content.names)
     if at_chance:
-        parts += [Heading(f"{content.names[results.base]} (the base) at chance"), Bullets(at_chance)]
+        parts += [Heading(f"The base ({content.names[results.base]}) at chance"), Bullets(at_chance)]
     if not content.findings:
         parts.append(Text("No scores to summarise."))
     if results.base is not None and content.findings:

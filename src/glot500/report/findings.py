@@ -90,7 +90,7 @@ def _finding(block: Block, model: str, base: str | None, langs: list[str], names
     ratio = perplexity_like(block)
     unit = "" if ratio else " points" if block.proportion else ""
     finding = ModelFinding(
-        block.key.dataset, block.key.metric, block.key.title, names[model], names[base] if base else None, ratio, unit
+        block.key.dataset, block.key.metric, _title(block), names[model], names[base] if base else None, ratio, unit
     )
     members = group_langs(block, langs)
     for group in GROUPS:
@@ -101,6 +101,11 @@ def _finding(block: Block, model: str, base: str | None, langs: list[str], names
     if base is not None:
         finding.much_worse = much_worse(block, model, base, langs)
     return finding
+
+
+def _title(block: Block) -> str:
+    """``udhr · top10``; ``(lower is better)`` is added where a difference of medians would otherwise mislead."""
+    return block.key.title + ("" if block.higher_is_better or perplexity_like(block) else " (lower is better)")
 
 
 def _group_change(block: Block, model: str, base: str | None, group: str, langs: list[str], ratio: bool) -> GroupChange:
@@ -176,22 +181,24 @@ def much_worse_sentence(finding: ModelFinding, shown: int = 8) -> str:
 
 
 def base_at_chance(results: ResultSet, names: dict[str, str]) -> list[str]:
-    """Sentences for the base model's groups that are mostly at chance (its comparisons mean little there)."""
+    """One sentence per (dataset, metric) where the base is at chance in most head or most tail languages: gains
+    over it there are gains over guessing."""
     base = results.base
     out = []
     for block in headline_blocks(results):
         langs = block.common_langs()
         if base is None or base not in block.scored_models() or not langs:
             continue
+        groups = []
         for group, members in group_langs(block, langs).items():
-            if group == "all" or not members:
-                continue
-            flags = sum(block.cells[(base, lang)].at_chance for lang in members)
+            flags = sum(block.cells[(base, lang)].at_chance for lang in members) if group != "all" else 0
             if flags * 2 > len(members):
-                out.append(
-                    f"{block.key.title}: at chance in {flags} of {len(members)} {group} languages; a gain over it "
-                    "there is a gain over guessing."
-                )
+                groups.append(f"{flags} of {len(members)} {group}")
+        if groups:
+            out.append(
+                f"{_title(block)}: at chance in {' and '.join(groups)} languages; a gain over it there is a gain over "
+                "guessing."
+            )
     return out
 
 
