@@ -78,6 +78,7 @@ def score_vs_size(
     axes[0].set_ylabel(_axis_label(block))
     if perplexity_like(block):
         axes[0].set_yscale("log")  # shared y: one call sets every panel
+        _plain_log_ticks(axes[0].yaxis)
     handles, labels = axes[0].get_legend_handles_labels()
     if handles:
         fig.legend(handles, labels, loc="outside right center", fontsize=8, title="script")
@@ -127,10 +128,20 @@ def head_tail_figure(block: Block, names: dict[str, str]):
     ax.set_ylabel(_axis_label(block))
     if perplexity_like(block):
         ax.set_yscale("log")
+        _plain_log_ticks(ax.yaxis)
     ax.set_title(f"{block.key.title}: head vs tail", fontsize=10)
     ax.legend(fontsize=8)
     ax.grid(axis="y", alpha=0.3, which="both" if perplexity_like(block) else "major")
     return fig
+
+
+def _plain_log_ticks(axis) -> None:
+    """Ticks at 1, 2 and 5 times the powers of ten, written as plain numbers (``0.5``, ``20``, not ``5×10⁻¹``)."""
+    from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter
+
+    axis.set_major_locator(LogLocator(base=10, subs=(1.0, 2.0, 5.0)))
+    axis.set_major_formatter(FuncFormatter(lambda value, _: f"{value:g}"))
+    axis.set_minor_formatter(NullFormatter())
 
 
 def _axis_label(block: Block) -> str:
@@ -170,6 +181,7 @@ def gains_figure(block: Block, names: dict[str, str], base: str, top: int):
         if ratio:
             ax.barh(range(len(shown)), values - 1.0, left=1.0, color=colours)
             ax.set_xscale("log")
+            _plain_log_ticks(ax.xaxis)
             ax.axvline(1.0, color="0.3", linewidth=0.8)
             if values.max() > MUCH_WORSE:
                 ax.axvline(MUCH_WORSE, color="#b3261e", linewidth=0.8, linestyle="--")
