@@ -33,7 +33,7 @@ Every step is a stage of the pipeline runner (``glot500.pipeline``) with the sta
 ``<out>/work/<stage>/``: a rerun skips what is done and resumes what was killed; changing one option re-runs
 only what depends on it. Writes ``<out>/ablation.md`` (the table), ``ablation.tsv``, ``ablation.json`` and
 ``loss_curves.png``. Sized for <= 45 minutes on 2 CPU cores (measured: 43.5 min on a shared machine; see
-docs/pipeline.md).
+docs/results.md).
 """
 
 from __future__ import annotations
