@@ -16,7 +16,7 @@ main{padding:8px 28px 40px;max-width:1280px}section{margin-top:22px}h2{border-bo
 h3{margin:18px 0 6px}.scroll{overflow-x:auto;max-width:100%}
 table{border-collapse:collapse;font-size:13px;margin:6px 0;background:#fff}
 th,td{border:1px solid #d5dde5;padding:3px 7px;text-align:right;white-space:nowrap}
-th{background:#eef2f6;position:sticky;top:0}td:first-child,th:first-child,td.text,th.text{text-align:left}
+th{background:#eef2f6;position:sticky;top:0;white-space:normal;vertical-align:bottom;min-width:3em}td:first-child,th:first-child,td.text,th.text{text-align:left}
 table.sortable th{cursor:pointer}table.sortable th:hover{background:#dde5ee}
 th.asc::after{content:" ▲"}th.desc::after{content:" ▼"}
 td.error{color:#b3261e;font-weight:600}td.missing{color:#8a939c;font-style:italic}
