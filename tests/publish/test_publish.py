@@ -8,9 +8,9 @@ import sys
 from pathlib import Path
 
 import pytest
+from publish_fixtures import BASE_HUB_ID, HEAD, RECIPE, TAIL
 
 import glot500
-from conftest import BASE_HUB_ID, HEAD, RECIPE, TAIL
 from glot500.publish import publish
 
 
