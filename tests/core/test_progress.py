@@ -13,15 +13,18 @@ from glot500.core.progress import LogProgress, progress
 
 def test_redirected_stderr_gets_the_logging_wrapper(monkeypatch):
     monkeypatch.setattr(progress_module, "stderr_is_terminal", lambda: False)
+    monkeypatch.setattr(progress_module, "in_notebook", lambda: False)
     bar = progress(range(3), desc="x")
     assert isinstance(bar, LogProgress) and bar.total == 3
     assert list(bar) == [0, 1, 2] and bar.n == 3
 
 
-def test_a_terminal_gets_tqdm(monkeypatch):
+@pytest.mark.parametrize(("terminal", "notebook"), [(True, False), (False, True)])
+def test_a_terminal_or_a_notebook_gets_tqdm(monkeypatch, terminal, notebook):
     from tqdm.auto import tqdm
 
-    monkeypatch.setattr(progress_module, "stderr_is_terminal", lambda: True)
+    monkeypatch.setattr(progress_module, "stderr_is_terminal", lambda: terminal)
+    monkeypatch.setattr(progress_module, "in_notebook", lambda: notebook)
     bar = progress(range(3), desc="x", leave=False)
     assert isinstance(bar, tqdm)
     assert list(bar) == [0, 1, 2]
@@ -55,6 +58,7 @@ def test_silent_between_intervals_and_without_leave(caplog):
 @pytest.mark.parametrize("disable", [True, None])
 def test_disabled_progress_says_nothing(monkeypatch, caplog, disable):
     monkeypatch.setattr(progress_module, "stderr_is_terminal", lambda: False)
+    monkeypatch.setattr(progress_module, "in_notebook", lambda: False)
     caplog.set_level(logging.INFO, logger="glot500.progress")
     assert list(progress(range(4), desc="quiet", disable=disable, interval=0.0)) == [0, 1, 2, 3]
     assert not caplog.records
@@ -63,3 +67,11 @@ def test_disabled_progress_says_nothing(monkeypatch, caplog, disable):
 def test_a_stream_that_is_not_a_terminal(monkeypatch):
     monkeypatch.setattr("sys.stderr", io.StringIO())
     assert progress_module.stderr_is_terminal() is False
+
+
+def test_without_logging_configured_lines_go_to_stderr(monkeypatch, capsys):
+    monkeypatch.setattr(progress_module.logger, "propagate", False)  # no handler of its own, none above it
+    with LogProgress(total=2, desc="plain", interval=0.0) as bar:
+        bar.update(2)
+    err = capsys.readouterr().err
+    assert err.startswith("plain: 2/2 it (100%)") and "done in" in err and "\r" not in err

@@ -4,7 +4,8 @@ On a terminal a tqdm bar redraws itself in place with ``\\r``. Redirected to a f
 output, a CI log) those redraws pile up as thousands of frames on one line. :func:`progress` returns a tqdm bar
 when stderr is a terminal and a :class:`LogProgress` otherwise: the same small interface (iterate, ``update``,
 ``set_postfix``, ``close``, a context manager), which logs one plain line every ``interval`` seconds and a final
-line with the count, the elapsed time and the rate.
+line with the count, the elapsed time and the rate (through ``logging``; straight to stderr when nothing
+configured logging).
 
     for batch in progress(batches, desc="encode", unit="batch"):
         ...
@@ -34,6 +35,11 @@ def stderr_is_terminal() -> bool:
         return False
 
 
+def in_notebook() -> bool:
+    """Whether this runs in a Jupyter kernel: its stderr is no terminal, yet tqdm.auto draws a widget there."""
+    return "ipykernel" in sys.modules
+
+
 def progress(
     iterable: Iterable[Any] | None = None,
     total: int | float | None = None,
@@ -46,7 +52,8 @@ def progress(
     initial: int = 0,
     interval: float | None = None,
 ) -> Any:
-    """A tqdm bar on a terminal, else a :class:`LogProgress` that logs a line every ``interval`` seconds.
+    """A tqdm bar on a terminal (or in a notebook), else a :class:`LogProgress` that logs a line every
+    ``interval`` seconds.
 
     Args:
         iterable: what to iterate over (or ``None`` and call ``update`` yourself).
@@ -58,7 +65,7 @@ def progress(
         initial: the count to start from (a resumed run).
         interval: seconds between log lines; default ``$GLOT500_PROGRESS_INTERVAL`` or 30.
     """
-    terminal = stderr_is_terminal()
+    terminal = stderr_is_terminal() or in_notebook()
     if total is None and iterable is not None and hasattr(iterable, "__len__"):
         total = len(iterable)  # type: ignore[arg-type]
     if terminal and disable is not True:
@@ -172,5 +179,9 @@ class LogProgress:
         return f"{self.desc}: " + ", ".join(parts)
 
     def _log(self, final: bool = False) -> None:
-        if not self.quiet:
+        if self.quiet:
+            return
+        if logger.hasHandlers():
             logger.info("%s", self.line(final))
+        else:  # a script that configured no logging still sees its progress, as it did with a bar
+            print(self.line(final), file=sys.stderr, flush=True)
