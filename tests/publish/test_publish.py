@@ -47,7 +47,10 @@ def test_a_published_run_loads_and_its_card_parses(run_dir, tmp_path):
     assert RECIPE in text and "UDHR in Unicode" in text and "| other |" in text  # recipe, source and its licence
     assert "tail median 0.58× the base's (4 languages; better in 75%, 3/4)" in text  # 5.5 / 9.5: the report's findings
     limitations = text.split("## Limitations")[1]
-    assert "bod_Tibt (2.5×)" in limitations and "At chance on udhr · top10" in limitations
+    assert (
+        "bod_Tibt (2.5×)" in limitations
+        and "At chance on udhr · top10 (1 language scoring no better than guessing): yor_Latn" in limitations
+    )
 
 
 def test_a_model_folder_with_results_and_base_given(tiny_model, run_dir, tmp_path):

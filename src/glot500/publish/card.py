@@ -254,7 +254,9 @@ def _block_limitations(block: Block, model: str, base: str | None) -> list[str]:
     out = []
     at_chance = sorted(lang for lang in block.langs if (cell := block.cell(model, lang)) and cell.ok and cell.at_chance)
     if at_chance:
-        out.append(f"At chance on {block.key.title} ({_count(at_chance)}): {_listed(at_chance)}.")
+        out.append(
+            f"At chance on {block.key.title} ({_count(at_chance)} scoring no better than guessing): {_listed(at_chance)}."
+        )
     if base is not None:
         worse = []
         for lang in block.langs:

@@ -11,7 +11,7 @@ score for (the same set as the tables):
   ``base / model`` for higher-is-better ones;
 * what is at chance: the groups where most languages score within noise of chance, and how many languages do.
 
-The same numbers are written to ``findings.json`` for other tools (``glot500 publish`` reads them for a model card).
+The same numbers are written to ``findings.json`` for other tools; ``glot500 publish`` states them on a model card.
 """
 
 from __future__ import annotations
@@ -69,7 +69,7 @@ class ModelFinding:
 
 
 def key_findings(results: ResultSet, names: dict[str, str]) -> list[ModelFinding]:
-    """One finding per (headline block, model other than the base); without a base, what is at chance only."""
+    """One finding per (headline block, model other than the base); without a base, medians and chance only."""
     findings = []
     for block in headline_blocks(results):
         langs = block.common_langs()
