@@ -97,3 +97,46 @@ def test_clicking_a_header_sorts_the_table(built_report, tmp_path):
     expected = sorted(taxi, key=lambda lang: -taxi[lang])
     assert [lang for lang, _ in order] == expected + [MISSING[2]]  # descending, the missing language last
     assert order[-1][1] == "missing"
+
+
+_FILTER = """<script>
+window.addEventListener('load', function () { setTimeout(function () {
+  var table = Array.prototype.find.call(document.querySelectorAll('table.sortable'), function (t) {
+    return t.closest('details').querySelector('summary').textContent.indexOf('13 languages') >= 0; });
+  var box = table.closest('details').querySelector('input.filter');
+  box.value = 'tail TIBT'; box.dispatchEvent(new Event('input'));
+  var shown = Array.prototype.filter.call(table.tBodies[0].rows, function (r) { return r.style.display !== 'none'; });
+  document.body.setAttribute('data-filtered', shown.map(function (r) { return r.cells[0].textContent; }).join(','));
+}, 0); });
+</script>"""
+
+
+def test_typing_in_the_filter_box_keeps_matching_rows(built_report, tmp_path):
+    copy = tmp_path / "copy"
+    shutil.copytree(built_report["out"], copy)
+    html = (copy / "index.html").read_text(encoding="utf-8")
+    (copy / "index.html").write_text(html.replace("</body>", _FILTER + "</body>"), encoding="utf-8")
+    state = _page_state(copy / "index.html", tmp_path / "profile")
+    assert sorted(state["filtered"].split(",")) == ["bod_Tibt", "dzo_Tibt"]  # every word must appear, any case
+
+
+_WIDTHS = """<script>
+window.addEventListener('load', function () {
+  document.querySelectorAll('details').forEach(function (d) { d.open = true; });
+  var wide = Array.prototype.filter.call(document.querySelectorAll('div.scroll'), function (w) {
+    return w.scrollWidth > w.clientWidth + 1; });
+  document.body.setAttribute('data-tables', document.querySelectorAll('div.scroll').length);
+  document.body.setAttribute('data-wide', wide.length);
+});
+</script>"""
+
+
+def test_every_table_fits_a_laptop_screen(built_report, tmp_path):
+    """At 1366 pixels wide no table scrolls sideways (three models, corpus sizes and intervals shown)."""
+    copy = tmp_path / "copy"
+    shutil.copytree(built_report["out"], copy)
+    html = (copy / "index.html").read_text(encoding="utf-8")
+    (copy / "index.html").write_text(html.replace("</body>", _WIDTHS + "</body>"), encoding="utf-8")
+    result = _chromium(tmp_path / "profile", "--window-size=1366,768", "--dump-dom", (copy / "index.html").as_uri())
+    state = dict(re.findall(r'data-([a-z-]+)="([^"]*)"', re.search(r"<body([^>]*)>", result.stdout).group(1)))
+    assert int(state["tables"]) > 5 and state["wide"] == "0", state

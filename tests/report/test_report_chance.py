@@ -34,18 +34,24 @@ def test_chance_is_labelled_and_scores_at_chance_are_marked(tmp_path):
     page = build_report(_rows(), out_dir=tmp_path / "out", base="base", resamples=200)
     markdown = (page.parent / "README.md").read_text(encoding="utf-8")
     overview = tables_after(markdown, "### Head / tail / all")
-    top10 = next(r for r in overview if r["dataset · metric"].startswith("udhr · top10") and r["statistic"] == "mean")
-    assert top10["chance"] == "≈ 50.0%"
-    assert top10["base tail"] == "50.0 at chance" and top10["glot tail"] == "95.0"  # 95% of 40: CI above 50%
+    rows = {r["model"]: r for r in overview if r["dataset · metric"].startswith("retrieval: udhr · top10")}
+    assert rows["base"]["dataset · metric"].endswith("chance ≈ 50.0%")
+    assert (
+        rows["base"]["tail mean"] == "50.0 at chance" and rows["glot"]["tail mean"] == "95.0"
+    )  # 95% of 40: CI above 50%
     gains = tables_after(markdown, "### Gains over base")
-    assert all(not r["glot Δ tail"].endswith("at chance") for r in gains)  # glot is not at chance: a real gain
+    assert all(not r["tail"].endswith("at chance") for r in gains)  # glot is not at chance: a real gain
+    findings = markdown.split("## Key findings")[1].split("## Overview")[0]
+    assert "### The base (base) at chance" in findings
+    assert "- udhr · top10: at chance in 1 of 1 head and 3 of 3 tail languages" in findings
+    assert "- udhr · top10: tail median +45.0 points (3 languages; better in 100%, 3/3)" in findings
     per_language = tables_after(markdown, "### udhr · top10 (retrieval), chance ≈ 50.0%")
     assert all(r["base"].split(" [")[0].endswith("at chance") for r in per_language)
     assert not any(r["glot"].split(" [")[0].endswith("at chance") for r in per_language)
     assert 'class="chance"' in (page.parent / "index.html").read_text(encoding="utf-8")
     perplexity = [r for r in overview if "ppl_per_char" in r["dataset · metric"]]
     assert perplexity and all("_raw" not in r["dataset · metric"] for r in perplexity)  # a diagnostic, not a headline
-    assert all(r["chance"] == "" for r in perplexity)
+    assert all("chance" not in r["dataset · metric"] for r in perplexity)
     assert "### udhr · ppl_per_char_raw (pseudo_perplexity)" in markdown  # still shown per language
 
 

@@ -58,14 +58,17 @@ def test_report_command_without_optional_inputs(tmp_path):
     page = (tmp_path / "out" / "index.html").read_text(encoding="utf-8")
     assert "<title>Tiny</title>" in page and "sib200 · accuracy (%)" in page
     markdown = (tmp_path / "out" / "README.md").read_text(encoding="utf-8")
+    # one row per model: head, tail and all, each as mean and median
     assert (
-        "| classification | sib200 · accuracy (%) | 1/2 | mean |  | 80.0 | 27.5 | 45.0 | 90.0 | 37.5 | 55.0 |"
+        "| classification: sib200 · accuracy (%) | 1/2 | xlm-roberta-base | 80.0 | 80.0 | 27.5 | 27.5 | 45.0 | 30.0 |"
         in markdown
     )
     assert (
-        "| classification | sib200 · accuracy (%) | 1/2 | median |  | 80.0 | 27.5 | 30.0 | 90.0 | 37.5 | 40.0 |"
+        "| classification: sib200 · accuracy (%) | 1/2 | glot500-small | 90.0 | 90.0 | 37.5 | 37.5 | 55.0 | 40.0 |"
         in markdown
     )
+    assert markdown.index("## Key findings") < markdown.index("## Overview")
+    assert "No base model given" in markdown
     assert f"- glot500-small ({SMALL}) — recipe: subword-mean init; 2 phases; alpha 0.7 -> 0.3" in markdown
     assert (
         "recipe: subword-mean init; 2 phases; alpha 0.7 -&gt; 0.3" in page

@@ -7,12 +7,13 @@ Errors raised on purpose (:class:`glot500.core.errors.Glot500Error`) print one l
 from __future__ import annotations
 
 import logging
+import os
 import sys
 
 import typer
 
 from glot500 import __version__
-from glot500.cli import corpus, demo, evaluate, lang, lid, model, report, run, train, vocab
+from glot500.cli import corpus, demo, evaluate, lang, lid, model, publish, report, run, train, vocab
 from glot500.core.errors import Glot500Error
 
 app = typer.Typer(
@@ -32,6 +33,7 @@ app.add_typer(evaluate.app, name="eval")
 report.register(app)
 run.register(app)
 demo.register(app)
+publish.register(app)
 
 
 def _version(value: bool) -> None:
@@ -51,9 +53,20 @@ def _root(
 
 
 def setup_logging(level: int = logging.INFO) -> None:
-    from rich.logging import RichHandler
+    """Rich, coloured lines on a terminal; plain timestamped lines (no wrapping, no colour codes) in a log file."""
+    from glot500.core.progress import stderr_is_terminal
 
-    handler = RichHandler(show_path=False, rich_tracebacks=False, console=_stderr_console())
+    if stderr_is_terminal():
+        from rich.logging import RichHandler
+
+        handler: logging.Handler = RichHandler(show_path=False, rich_tracebacks=False, console=_stderr_console())
+    else:
+        # the libraries' own bars (transformers' "Writing model shards", hub downloads) redraw with \r too; their
+        # public switch is read when they are first imported, which the commands do after this point
+        for switch in ("HF_HUB_DISABLE_PROGRESS_BARS", "HF_DATASETS_DISABLE_PROGRESS_BARS"):
+            os.environ.setdefault(switch, "1")
+        handler = logging.StreamHandler(sys.stderr)
+        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s", "%Y-%m-%d %H:%M:%S"))
     logging.basicConfig(level=level, format="%(message)s", handlers=[handler], force=True)
     for noisy in ("datatrove", "urllib3", "filelock", "httpx", "fsspec"):
         logging.getLogger(noisy).setLevel(max(level, logging.WARNING))

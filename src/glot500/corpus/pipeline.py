@@ -224,10 +224,10 @@ class StageProgress:
         return done, current
 
     def _poll(self) -> None:
-        from tqdm import tqdm
+        from glot500.core.progress import progress
 
         total = sum(stage.tasks for stage in self.stages)
-        with tqdm(total=total, desc="corpus", unit="task", dynamic_ncols=True, disable=None, mininterval=2) as bar:
+        with progress(total=total, desc="corpus", unit="task") as bar:
             while True:
                 stopped = self._stop.wait(self.interval)
                 done, current = self._done()

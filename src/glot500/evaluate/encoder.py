@@ -335,9 +335,9 @@ class HFEncoder:
             encoder.layer = full
 
     def _progress(self, batches: list, what: str):
-        from tqdm.auto import tqdm
+        from glot500.core.progress import progress
 
-        return tqdm(batches, desc=f"{what} ({self.name})", unit="batch", disable=not self.progress, leave=False)
+        return progress(batches, desc=f"{what} ({self.name})", unit="batch", disable=not self.progress, leave=False)
 
 
 def _pool_words(hidden: np.ndarray, word_ids: list[int | None], pooling: str) -> np.ndarray:

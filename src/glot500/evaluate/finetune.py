@@ -53,8 +53,9 @@ def fine_tune(
 ) -> float:
     """Train ``model`` in place; returns the best dev score, whose weights the model ends with."""
     import torch
-    from tqdm.auto import tqdm
     from transformers import get_linear_schedule_with_warmup
+
+    from glot500.core.progress import progress as progress_bar
 
     torch.manual_seed(config.seed)
     rng = random.Random(config.seed)
@@ -70,7 +71,7 @@ def fine_tune(
         rng.shuffle(order)
         batches = [order[i : i + config.batch_size] for i in range(0, len(order), config.batch_size)]
         for step, batch in enumerate(
-            tqdm(batches, desc=f"fine-tune epoch {epoch + 1}", disable=not progress, leave=False)
+            progress_bar(batches, desc=f"fine-tune epoch {epoch + 1}", disable=not progress, leave=False)
         ):
             input_ids, mask, labels = (t.to(device) for t in collate([train[i] for i in batch], pad_id))
             with autocast:

@@ -153,13 +153,13 @@ def _split_examples(
     texts_by_label: Mapping[str, Iterable[str]], config: LidTrainConfig
 ) -> tuple[list[tuple[str, str]], list[tuple[str, str]], list[dict[str, str]]]:
     """``(train, heldout, errors)``: ``(label, text)`` pairs; a label whose texts cannot be read is an error row."""
-    from tqdm.auto import tqdm
+    from glot500.core.progress import progress
 
     rng = random.Random(config.seed)
     train: list[tuple[str, str]] = []
     heldout: list[tuple[str, str]] = []
     errors: list[dict[str, str]] = []
-    for label in tqdm(sorted(texts_by_label), desc="reading", unit="label", disable=None):
+    for label in progress(sorted(texts_by_label), desc="reading", unit="label"):
         try:
             texts = [_one_line(text) for text in islice(texts_by_label[label], config.max_per_label)]
         except (OSError, EOFError, ValueError, lzma.LZMAError) as error:  # corrupt archives, unreadable files

@@ -5,8 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from glot500.report.analysis import FactorAnalysis
+from glot500.report.compare import MUCH_WORSE
 from glot500.report.data import ResultSet
 from glot500.report.factors import LanguageFactors
+from glot500.report.findings import ModelFinding, base_at_chance, much_worse_table
 from glot500.report.page import Bullets, Details, Heading, Image, Page, Section, TablePart, Text
 from glot500.report.tables import (
     Table,
@@ -45,11 +47,18 @@ class ReportContent:
     title: str
     subtitle: str
     recipes: dict[str, str] = field(default_factory=dict)  # model -> how it was made (init, phases, sampling)
+    findings: list[ModelFinding] = field(default_factory=list)
 
 
 def build_page(content: ReportContent) -> Page:
     page = Page(content.title, content.subtitle)
-    page.sections = [_overview(content), _head_tail(content), _per_task(content), _factors(content)]
+    page.sections = [
+        _key_findings(content),
+        _overview(content),
+        _head_tail(content),
+        _per_task(content),
+        _factors(content),
+    ]
     errors = errors_table(content.results, content.names)
     if errors is not None:
         summary = _count(len(errors.rows), "error row")
@@ -58,6 +67,36 @@ def build_page(content: ReportContent) -> Page:
         )
     page.sections.append(Section("method", "Method", [Bullets(content.methods)]))
     return page
+
+
+def _key_findings(content: ReportContent) -> Section:
+    """The finding first: per model and dataset, the median changes, the share of languages better, the
+    languages much worse than the base and what is at chance (numbers from :mod:`glot500.report.findings`)."""
+    results = content.results
+    parts: list = []
+    if results.base is None:
+        parts.append(Text("No base model given: pass --base to compare every model with it."))
+    for model in results.models:  # the report's model order: base first, then as given
+        sentences = [f.sentence for f in content.findings if f.model == content.names[model]]
+        if sentences:
+            base = content.names[results.base] if results.base else None
+            parts += [
+                Heading(f"{content.names[model]} vs {base}" if base else content.names[model]),
+                Bullets(sentences),
+            ]
+    at_chance = base_at_chance(results, content.names)
+    if at_chance:
+        parts += [Heading(f"The base ({content.names[results.base]}) at chance"), Bullets(at_chance)]
+    if not content.findings:
+        parts.append(Text("No scores to summarise."))
+    if results.base is not None and content.findings:
+        table = much_worse_table(content.findings)
+        heading = f"Languages more than {MUCH_WORSE:g}× worse than {content.names[results.base]}"
+        if table is None:
+            parts += [Heading(heading), Text("None, for every model and dataset.")]
+        else:
+            parts += [Heading(heading), TablePart(table)]
+    return Section("findings", "Key findings", parts)
 
 
 def _overview(content: ReportContent) -> Section:

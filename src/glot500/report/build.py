@@ -7,6 +7,7 @@ Output layout (``out_dir``)::
     images/*.png       one figure per (dataset, metric) and kind, plus coverage_by_script.png
     per_language.tsv   every cell: model, dataset, metric, lang, value, n, CI, gain over the base, error
     factors.json       per-language factors and every correlation / regression
+    findings.json      the key findings: per model and dataset, median changes, share better, languages much worse
     manifest.json      inputs (with hashes), resolved config, counts
 """
 
@@ -24,15 +25,18 @@ from typing import Any
 
 from glot500.core.config import validate_config
 from glot500.core.errors import InputError
+from glot500.core.io import write_json_atomic
 from glot500.core.manifest import hash_file, write_manifest
 from glot500.core.results import ResultRow
 from glot500.report.analysis import FactorAnalysis, analyse_capacity, analyse_model, gains
 from glot500.report.assemble import ReportContent, build_page
 from glot500.report.bootstrap import add_intervals
+from glot500.report.compare import MUCH_WORSE
 from glot500.report.config import ReportConfig
 from glot500.report.data import ResultSet, collect_results, short_names
 from glot500.report.factors import FACTOR_NAMES, LanguageFactors, language_factors, ngram_neighbours
 from glot500.report.figures import render_figures
+from glot500.report.findings import FINDINGS_NAME, findings_json, key_findings
 from glot500.report.inputs import (
     corpus_samples,
     corpus_sizes,
@@ -113,11 +117,23 @@ def build_report(
         + (f"; base model {config.base}" if config.base else ""),
     )
     content.recipes = _recipes(config.recipes, result_set.models, names)
+    content.findings = key_findings(result_set, names)
     page = build_page(content)
     (out_dir / "index.html").write_text(to_html(page), encoding="utf-8")
     (out_dir / "README.md").write_text(to_markdown(page), encoding="utf-8")
     _write_tsv(result_set, sizes, out_dir / "per_language.tsv")
     _write_factors(factors, analyses, out_dir / "factors.json")
+    write_json_atomic(
+        out_dir / FINDINGS_NAME,
+        _json_safe(
+            {
+                "base": names.get(result_set.base or "", None),
+                "much_worse_factor": MUCH_WORSE,
+                "findings": findings_json(content.findings),
+            }
+        ),
+        indent=1,
+    )
     inputs = {str(p): hash_file(p) for p in result_paths if p.is_file()}
     if stats_path is not None:
         inputs[str(stats_path)] = hash_file(stats_path) if stats_path.is_file() else "folder"

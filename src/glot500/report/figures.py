@@ -15,8 +15,7 @@ from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 from typing import Any
 
-from tqdm.auto import tqdm
-
+from glot500.core.progress import progress
 from glot500.report import plots
 from glot500.report.assemble import Figures
 from glot500.report.data import ResultSet
@@ -49,13 +48,13 @@ def render_figures(
         shutil.rmtree(images)  # stale figures of an earlier build must not linger
     jobs = _jobs(result_set, sizes, names, top, images)
     workers = workers or default_workers()
-    progress = {"desc": "report figures", "unit": "figure", "total": len(jobs), "leave": False}
+    shown = {"desc": "report figures", "unit": "figure", "total": len(jobs), "leave": False}
     if workers <= 1 or len(jobs) < 2 * workers:
-        paths = [_draw(job) for job in tqdm(jobs, **progress)]
+        paths = [_draw(job) for job in progress(jobs, **shown)]
     else:
         logger.info("drawing %d figures with %d processes", len(jobs), workers)
         with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn")) as pool:
-            paths = list(tqdm(pool.map(_draw, jobs), **progress))
+            paths = list(progress(pool.map(_draw, jobs), **shown))
     figures = Figures()
     for (kind, slug, _, _), path in zip(jobs, paths, strict=True):
         if path is None:

@@ -9,6 +9,7 @@ from pathlib import Path
 import numpy as np
 
 from glot500.report.analysis import gains, scores
+from glot500.report.compare import MUCH_WORSE, perplexity_like, ratio_to_base
 from glot500.report.data import Block, ResultSet
 
 MAX_PANELS = 4  # models drawn side by side; more would be unreadable at page width
@@ -74,7 +75,10 @@ def score_vs_size(
         ax.set_title(names[model], fontsize=9)
         ax.set_xlabel("log10(kept chunks + 1)")
         ax.grid(alpha=0.3)
-    axes[0].set_ylabel(block.key.metric + (" (%)" if block.proportion else ""))
+    axes[0].set_ylabel(_axis_label(block))
+    if perplexity_like(block):
+        axes[0].set_yscale("log")  # shared y: one call sets every panel
+        _plain_log_ticks(axes[0].yaxis)
     handles, labels = axes[0].get_legend_handles_labels()
     if handles:
         fig.legend(handles, labels, loc="outside right center", fontsize=8, title="script")
@@ -83,7 +87,13 @@ def score_vs_size(
 
 
 def head_tail(block: Block, names: dict[str, str], path: Path) -> Path | None:
-    """Box plots of per-language scores, head and tail side by side for each model."""
+    """Box plots of per-language scores, head and tail side by side for each model (log axis for perplexities)."""
+    fig = head_tail_figure(block, names)
+    return None if fig is None else _save(fig, path)
+
+
+def head_tail_figure(block: Block, names: dict[str, str]):
+    """The figure of :func:`head_tail` (``None`` without scores)."""
     models = block.scored_models()
     if not models:
         return None
@@ -115,17 +125,41 @@ def head_tail(block: Block, names: dict[str, str], path: Path) -> Path | None:
     ax.set_xticks(
         range(len(models)), [_cap(names[m]) for m in models], fontsize=8, rotation=15 if len(models) > 3 else 0
     )
-    ax.set_ylabel(block.key.metric + (" (%)" if block.proportion else ""))
+    ax.set_ylabel(_axis_label(block))
+    if perplexity_like(block):
+        ax.set_yscale("log")
+        _plain_log_ticks(ax.yaxis)
     ax.set_title(f"{block.key.title}: head vs tail", fontsize=10)
     ax.legend(fontsize=8)
-    ax.grid(axis="y", alpha=0.3)
-    return _save(fig, path)
+    ax.grid(axis="y", alpha=0.3, which="both" if perplexity_like(block) else "major")
+    return fig
+
+
+def _plain_log_ticks(axis) -> None:
+    """Ticks at 1, 2 and 5 times the powers of ten, written as plain numbers (``0.5``, ``20``, not ``5×10⁻¹``)."""
+    from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter
+
+    axis.set_major_locator(LogLocator(base=10, subs=(1.0, 2.0, 5.0)))
+    axis.set_major_formatter(FuncFormatter(lambda value, _: f"{value:g}"))
+    axis.set_minor_formatter(NullFormatter())
+
+
+def _axis_label(block: Block) -> str:
+    return block.key.metric + (" (%)" if block.proportion else " (log scale)" if perplexity_like(block) else "")
 
 
 def gains_and_losses(block: Block, names: dict[str, str], base: str, top: int, path: Path) -> Path | None:
-    """Horizontal bars: the ``top`` largest gains and losses over the base, one panel per model."""
+    """Horizontal bars: the ``top`` largest gains and losses over the base, one panel per model; for perplexities
+    the bars are ``model / base`` on a log axis (halving and doubling are equally long)."""
+    fig = gains_figure(block, names, base, top)
+    return None if fig is None else _save(fig, path)
+
+
+def gains_figure(block: Block, names: dict[str, str], base: str, top: int):
+    """The figure of :func:`gains_and_losses` (``None`` when no model has a language scored beside the base)."""
+    ratio = perplexity_like(block)
     models = [m for m in block.scored_models() if m != base][:MAX_PANELS]
-    per_model = {m: gains(block, m, base) for m in models}
+    per_model = {m: _changes(block, m, base, ratio) for m in models}
     per_model = {m: g for m, g in per_model.items() if g}
     if not per_model:
         return None
@@ -136,19 +170,38 @@ def gains_and_losses(block: Block, names: dict[str, str], base: str, top: int, p
         left=0.75 / (4.2 * len(per_model)), right=0.98, wspace=0.35, top=1 - 0.55 / height, bottom=0.5 / height
     )
     axes = fig.subplots(1, len(per_model), squeeze=False)[0]
-    for ax, (model, model_gains) in zip(axes, per_model.items(), strict=True):
-        ordered = sorted(model_gains.items(), key=lambda kv: kv[1])
+    for ax, (model, changes) in zip(axes, per_model.items(), strict=True):
+        # worst at the bottom, best at the top; for ratios the best is the smallest
+        ordered = sorted(changes.items(), key=lambda kv: -kv[1] if ratio else kv[1])
         shown = ordered if len(ordered) <= 2 * top else ordered[:top] + ordered[-top:]
         labels = [lang for lang, _ in shown]
         values = np.array([v for _, v in shown])
-        ax.barh(range(len(shown)), values, color=np.where(values >= 0, "#54a24b", "#e45756"))
+        better = values < 1 if ratio else values >= 0
+        colours = np.where(better, "#54a24b", "#e45756")
+        if ratio:
+            ax.barh(range(len(shown)), values - 1.0, left=1.0, color=colours)
+            ax.set_xscale("log")
+            _plain_log_ticks(ax.xaxis)
+            ax.axvline(1.0, color="0.3", linewidth=0.8)
+            if values.max() > MUCH_WORSE:
+                ax.axvline(MUCH_WORSE, color="#b3261e", linewidth=0.8, linestyle="--")
+            ax.set_xlabel(f"{_cap(names[model])} / {_cap(names[base])} (log scale), below 1 = better")
+        else:
+            ax.barh(range(len(shown)), values, color=colours)
+            ax.axvline(0, color="0.3", linewidth=0.8)
+            ax.set_xlabel("gain" + (" (points)" if block.proportion else "") + ", positive = better")
         ax.set_yticks(range(len(shown)), labels, fontsize=7)
-        ax.axvline(0, color="0.3", linewidth=0.8)
-        ax.set_title(f"{_cap(names[model])} − {_cap(names[base])}", fontsize=9)
-        ax.set_xlabel("gain" + (" (points)" if block.proportion else "") + ", positive = better")
+        ax.set_title(f"{_cap(names[model])} vs {_cap(names[base])}", fontsize=9)
         ax.grid(axis="x", alpha=0.3)
     fig.suptitle(f"{block.key.title}: largest gains and losses", fontsize=10)
-    return _save(fig, path)
+    return fig
+
+
+def _changes(block: Block, model: str, base: str, ratio: bool) -> dict[str, float]:
+    """Per language: ``model / base`` (perplexity-like) or the gain over the base."""
+    if not ratio:
+        return gains(block, model, base)
+    return {lang: r for lang in block.langs if (r := ratio_to_base(block, model, base, lang)) is not None}
 
 
 def script_coverage(results: ResultSet, sizes: dict[str, int] | None, path: Path, max_scripts: int = 25) -> Path | None:

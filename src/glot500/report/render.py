@@ -12,11 +12,11 @@ body{font:14px/1.45 system-ui,-apple-system,"Segoe UI",sans-serif;margin:0;color
 header{background:#1f3b57;color:#fff;padding:18px 28px}header h1{margin:0 0 4px;font-size:22px}
 header p{margin:0;opacity:.85}nav{padding:8px 28px;background:#e9eef3;position:sticky;top:0;z-index:2}
 nav a{margin-right:16px;color:#1f3b57;text-decoration:none;font-weight:600}
-main{padding:8px 28px 40px;max-width:1600px}section{margin-top:22px}h2{border-bottom:2px solid #d5dde5;padding-bottom:4px}
+main{padding:8px 28px 40px;max-width:1280px}section{margin-top:22px}h2{border-bottom:2px solid #d5dde5;padding-bottom:4px}
 h3{margin:18px 0 6px}.scroll{overflow-x:auto;max-width:100%}
 table{border-collapse:collapse;font-size:13px;margin:6px 0;background:#fff}
 th,td{border:1px solid #d5dde5;padding:3px 7px;text-align:right;white-space:nowrap}
-th{background:#eef2f6;position:sticky;top:0}td:first-child,th:first-child,td.text,th.text{text-align:left}
+th{background:#eef2f6;position:sticky;top:0;white-space:normal;vertical-align:bottom;min-width:3em}td:first-child,th:first-child,td.text,th.text{text-align:left}
 table.sortable th{cursor:pointer}table.sortable th:hover{background:#dde5ee}
 th.asc::after{content:" ▲"}th.desc::after{content:" ▼"}
 td.error{color:#b3261e;font-weight:600}td.missing{color:#8a939c;font-style:italic}
@@ -24,30 +24,18 @@ td.gain{color:#1b7a33}td.loss{color:#b3261e}td.chance{color:#8a6d00;font-style:i
 .notes{color:#5b6570;font-size:12px;margin:2px 0 10px}img{max-width:100%;border:1px solid #e1e6eb;background:#fff;margin:6px 8px 6px 0}
 details{margin:8px 0;background:#fff;border:1px solid #e1e6eb;border-radius:4px;padding:4px 10px}
 summary{cursor:pointer;font-weight:600;padding:4px 0}.gallery{display:flex;flex-wrap:wrap;align-items:flex-start}
+td.much-worse{font-weight:700}.filterbar{margin:6px 0 2px}.filterbar .count{color:#6b7580;margin-left:8px;font-size:12px}
+input.filter{font:inherit;padding:3px 6px;width:22em;border:1px solid #c5ced8;border-radius:3px}
+#findings ul{font-size:15px;line-height:1.5}#findings li{margin:4px 0}
 """
 
-# Sorting (click a header) and a self-check that tests read back: on load the body gets data-images,
-# data-images-ok and data-errors (uncaught script errors and resources that failed to load).
-_JS = """
-window.__reportErrors=[];
-window.addEventListener('error',function(e){var t=e.target;window.__reportErrors.push(t&&t.src?'load failed: '+t.src:String(e.message))},true);
-window.addEventListener('load',function(){
- var imgs=Array.prototype.slice.call(document.images),ok=imgs.filter(function(i){return i.complete&&i.naturalWidth>0}).length;
- var b=document.body;b.setAttribute('data-images',imgs.length);b.setAttribute('data-images-ok',ok);
- b.setAttribute('data-errors',window.__reportErrors.length);b.setAttribute('data-error-list',window.__reportErrors.join(' | '));
- document.querySelectorAll('table.sortable').forEach(function(t){
-  t.querySelectorAll('thead th').forEach(function(th,col){th.addEventListener('click',function(){sortTable(t,col,th)})})});
-});
-function sortTable(t,col,th){
- var asc=!th.classList.contains('asc');t.querySelectorAll('th').forEach(function(h){h.classList.remove('asc','desc')});
- th.classList.add(asc?'asc':'desc');var body=t.tBodies[0],rows=Array.prototype.slice.call(body.rows);
- function key(r){var c=r.cells[col];if(!c)return null;var v=c.getAttribute('data-sort');if(v===null)v=c.textContent.trim();
-  if(v===''||v==='–'||v==='missing'||v==='error')return null;var n=Number(v);return isNaN(n)?v.toLowerCase():n}
- rows.sort(function(a,b){var x=key(a),y=key(b);if(x===null)return 1;if(y===null)return -1;
-  var c=(typeof x==='number'&&typeof y==='number')?x-y:String(x).localeCompare(String(y));return asc?c:-c});
- rows.forEach(function(r){body.appendChild(r)});
-}
-"""
+
+def report_script() -> str:
+    """The page's JavaScript (``assets/report.js``, shipped in the package and inlined: the page needs no network):
+    sorting by a header click, a filter box above long tables, and a load check the tests read back."""
+    from importlib.resources import files
+
+    return files("glot500.report").joinpath("assets/report.js").read_text(encoding="utf-8")
 
 
 _TEXT = ' class="text"'
@@ -59,7 +47,7 @@ def to_html(page: Page) -> str:
     return (
         '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
-        f"<title>{escape(page.title)}</title><script>{_JS}</script><style>{_CSS}</style></head>"
+        f"<title>{escape(page.title)}</title><script>{report_script()}</script><style>{_CSS}</style></head>"
         f"<body><header><h1>{escape(page.title)}</h1><p>{escape(page.subtitle)}</p></header>"
         f"<nav>{nav}</nav><main>{body}</main></body></html>\n"
     )

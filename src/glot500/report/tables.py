@@ -15,6 +15,7 @@ import statistics
 from dataclasses import dataclass, field
 
 from glot500.report.analysis import FactorAnalysis, format_p, gains
+from glot500.report.compare import MUCH_WORSE, perplexity_like, ratio_to_base
 from glot500.report.data import Block, Cell, ResultSet
 from glot500.report.factors import FACTOR_NAMES, lang_meta
 
@@ -108,10 +109,11 @@ STATISTICS = ("mean", "median")
 
 
 def overall_table(results: ResultSet, names: dict[str, str]) -> Table:
-    """Rows = dataset, metric and statistic (mean, median), columns = head / tail / all per model (Glot500's main
-    table, with medians beside the means); a group where the model is at chance says so instead of a result."""
-    columns = ["task", "dataset · metric", "languages (head/tail)", "statistic", "chance"] + [
-        f"{names[m]} {g}" for m in results.models for g in GROUPS
+    """One row per (dataset · metric, model): mean and median over head, tail and all languages (Glot500's main
+    table with medians beside the means, one model per row so that it fits a laptop screen at any number of
+    models); a group where the model is at chance says so instead of a result."""
+    columns = ["dataset · metric", "languages (head/tail)", "model"] + [
+        f"{g} {statistic}" for g in GROUPS for statistic in STATISTICS
     ]
     rows = []
     notes: list[str] = []
@@ -123,22 +125,22 @@ def overall_table(results: ResultSet, names: dict[str, str]) -> Table:
         scored = block.scored_models()
         chance = chance_label(block, common)
         any_chance = any_chance or bool(chance)
-        for statistic in STATISTICS:
-            row = [
-                TCell(block.key.task),
-                TCell(block.key.title + _unit(block)),
-                TCell(f"{n_head}/{len(common) - n_head}"),
-                TCell(statistic),
-                TCell(chance),
-            ]
-            for model in results.models:
-                if model in scored and common:
-                    values = averages(block, model, common, statistic)
-                    at_chance = chance_groups(block, model, common) if chance else {}
-                    row += [_group_cell(values[g], block, at_chance.get(g, False)) for g in GROUPS]
-                else:
-                    reason = "error" if any((model, lang) in block.cells for lang in block.langs) else "–"
-                    row += [TCell(reason, css="error" if reason == "error" else "missing") for _ in GROUPS]
+        title = _block_title(block) + (f", chance {chance}" if chance else "")
+        for model in results.models:
+            if model not in block.models:
+                continue
+            row = [TCell(title), TCell(f"{n_head}/{len(common) - n_head}"), TCell(names[model])]
+            if model in scored and common:
+                at_chance = chance_groups(block, model, common) if chance else {}
+                values = {statistic: averages(block, model, common, statistic) for statistic in STATISTICS}
+                row += [
+                    _group_cell(values[statistic][g], block, at_chance.get(g, False))
+                    for g in GROUPS
+                    for statistic in STATISTICS
+                ]
+            else:
+                reason = "error" if any((model, lang) in block.cells for lang in block.langs) else "–"
+                row += [TCell(reason, css="error" if reason == "error" else "missing") for _ in range(2 * len(GROUPS))]
             rows.append(row)
         excluded = len(block.langs) - len(common)
         if excluded:
@@ -157,8 +159,13 @@ def overall_table(results: ResultSet, names: dict[str, str]) -> Table:
         notes.append(
             "Languages left out of the averages (missing or an error for some model): " + ", ".join(left_out) + "."
         )
-    spans = [("", 5)] + [(names[m], 3) for m in results.models]
-    return Table(columns, rows, spans, notes)
+    return Table(columns, rows, notes=notes)
+
+
+def _block_title(block: Block) -> str:
+    """``retrieval_tatoeba · top1 (%)``, with the task in front when it is not the dataset's name."""
+    task = "" if block.key.task == block.key.dataset else f"{block.key.task}: "
+    return task + block.key.title + _unit(block)
 
 
 def _group_cell(value: float | None, block: Block, at_chance: bool) -> TCell:
@@ -169,12 +176,13 @@ def _group_cell(value: float | None, block: Block, at_chance: bool) -> TCell:
 
 def delta_table(results: ResultSet, names: dict[str, str]) -> Table | None:
     """Gain of each model over the base on head / tail / all (same language sets as the overall table): the
-    difference of the means, the difference of the medians, and the share of languages where the model wins."""
+    difference of the means, the difference of the medians, and the share of languages where the model wins; one
+    row per (dataset · metric, model, statistic), so the table stays six columns wide at any number of models."""
     base = results.base
     others = [m for m in results.models if m != base]
     if base is None or not others:
         return None
-    columns = ["task", "dataset · metric", "statistic"] + [f"{names[m]} Δ {g}" for m in others for g in GROUPS]
+    columns = ["dataset · metric", "model", "statistic", *GROUPS]
     rows = []
     for block in headline_blocks(results):
         common = block.common_langs()
@@ -182,10 +190,13 @@ def delta_table(results: ResultSet, names: dict[str, str]) -> Table | None:
         unit = " (points)" if block.proportion else ""
         base_ok = base in scored and bool(common)
         base_chance = chance_groups(block, base, common) if base_ok and block.chance(common) is not None else {}
-        for statistic in (*STATISTICS, "better"):
-            label = {"mean": "Δ mean", "median": "Δ median", "better": f"languages better than {names[base]}"}
-            row = [TCell(block.key.task), TCell(block.key.title + unit), TCell(label[statistic])]
-            for model in others:
+        title = TCell(block.key.title + unit)
+        for model in others:
+            if model not in block.models:
+                continue
+            for statistic in (*STATISTICS, "better"):
+                label = {"mean": "Δ mean", "median": "Δ median", "better": f"languages better than {names[base]}"}
+                row = [title, TCell(f"{names[model]} vs {names[base]}"), TCell(label[statistic])]
                 if not base_ok or model not in scored:
                     row += [TCell("–", css="missing") for _ in GROUPS]
                 elif statistic == "better":
@@ -193,15 +204,14 @@ def delta_table(results: ResultSet, names: dict[str, str]) -> Table | None:
                     row += [TCell("–" if v is None else f"{v:.0%}", v) for v in (shares[g] for g in GROUPS)]
                 else:
                     row += _delta_cells(block, model, base, common, statistic, base_chance)
-            rows.append(row)
-    spans = [("", 3)] + [(f"{names[m]} vs {names[base]}", 3) for m in others]
+                rows.append(row)
     notes = [
         "Δ is the gain over the base model: positive means better, also for perplexities. Δ mean = mean(model) − "
         "mean(base) (the mean per-language gain); Δ median = median(model) − median(base), the difference of the "
         "medians in the table above (not the median gain); 'languages better' = share of the languages where the "
         "model beats the base. A gain where both models are at chance is marked so: it is noise, not a result."
     ]
-    return Table(columns, rows, spans, notes)
+    return Table(columns, rows, notes=notes)
 
 
 def _delta_cells(
@@ -222,12 +232,13 @@ def _delta_cells(
 
 
 def language_table(block: Block, names: dict[str, str], sizes: dict[str, int] | None, base: str | None) -> Table:
-    """One row per language of the block: metadata, then score with CI and n per model, then gains."""
+    """One row per language of the block: metadata, each model's score with its CI (n in the tooltip and the TSV),
+    then each model's change against the base: a gain, or ``model / base`` (``0.48×``) for perplexity-like scores."""
     others = [m for m in block.models if base and m != base and base in block.models]
+    ratio = perplexity_like(block)
     columns = ["lang", "language", "script", "group"] + (["corpus"] if sizes is not None else [])
-    for model in block.models:
-        columns += [names[model], f"n ({names[model]})"]
-    columns += [f"Δ {names[m]}" for m in others]
+    columns += [names[model] for model in block.models]
+    columns += [f"{names[m]} / {names[base]}" if ratio else f"Δ {names[m]}" for m in others]
     model_gains = {m: gains(block, m, base) for m in others}
     rows = []
     for lang in block.langs:
@@ -240,19 +251,35 @@ def language_table(block: Block, names: dict[str, str], sizes: dict[str, int] | 
         ]
         if sizes is not None:
             row.append(TCell(f"{sizes.get(lang, 0):,}", sizes.get(lang, 0)))
-        for model in block.models:
-            row += _score_cells(block.cell(model, lang), block)
+        row += [_score_cells(block.cell(model, lang), block)[0] for model in block.models]
         for model in others:
-            gain = model_gains[model].get(lang)
-            text = "–" if gain is None else format(gain, "+.1f" if block.proportion else "+.2f")
             row.append(
-                TCell(text, gain, css=None if gain is None else "gain" if gain > 0 else "loss" if gain < 0 else None)
+                _ratio_cell(block, model, base, lang) if ratio else _gain_cell(model_gains[model].get(lang), block)
             )
         rows.append(row)
     notes = [
-        "Brackets: 95% bootstrap confidence interval; † marks a parametric (binomial) interval computed from value and n."
+        "Brackets: 95% bootstrap confidence interval; † marks a parametric (binomial) interval computed from value "
+        "and n (n: hover a score, or per_language.tsv)."
     ]
+    if ratio and others:
+        notes.append(
+            f"model / base below 1 is better; above {MUCH_WORSE:g} (bold) the language is more than {MUCH_WORSE:g}× "
+            "worse than the base."
+        )
     return Table(columns, rows, notes=notes, sortable=True)
+
+
+def _gain_cell(gain: float | None, block: Block) -> TCell:
+    text = "–" if gain is None else format(gain, "+.1f" if block.proportion else "+.2f")
+    return TCell(text, gain, css=None if gain is None else "gain" if gain > 0 else "loss" if gain < 0 else None)
+
+
+def _ratio_cell(block: Block, model: str, base: str, lang: str) -> TCell:
+    ratio = ratio_to_base(block, model, base, lang)
+    if ratio is None:
+        return TCell("–")
+    css = "gain" if ratio < 1 else "loss much-worse" if ratio > MUCH_WORSE else "loss" if ratio > 1 else None
+    return TCell(f"{ratio:.2f}×", ratio, css=css)
 
 
 def _score_cells(cell: Cell | None, block: Block) -> list[TCell]:
@@ -269,7 +296,7 @@ def _score_cells(cell: Cell | None, block: Block) -> list[TCell]:
             TCell(f"{fmt(cell.value, block)} at chance", cell.value, title=title, css="chance", detail=detail),
             TCell(str(cell.n), cell.n),
         ]
-    return [TCell(fmt(cell.value, block), cell.value, detail=detail), TCell(str(cell.n), cell.n)]
+    return [TCell(fmt(cell.value, block), cell.value, title=f"n = {cell.n}", detail=detail), TCell(str(cell.n), cell.n)]
 
 
 def errors_table(results: ResultSet, names: dict[str, str]) -> Table | None:

@@ -282,9 +282,9 @@ def _export(config, ctx, objective, model, tokenizer, optimizer, name: str) -> P
 def _progress_bar(config: TrainConfig, ctx: distributed.Context, start: int):
     if not (config.progress and ctx.is_main):
         return None
-    from tqdm.auto import tqdm
+    from glot500.core.progress import progress
 
-    return tqdm(total=config.max_steps, initial=start, desc="train", unit="step", dynamic_ncols=True)
+    return progress(total=config.max_steps, initial=start, desc="train", unit="step")
 
 
 def _write_manifest(config, data: TrainingData, ctx, accumulation: int, status: str, state: TrainerState,

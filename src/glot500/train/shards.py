@@ -186,11 +186,11 @@ def _probe(jobs: list[tuple[str, Path]], probe_lines: int) -> dict[str, list[str
 def _build_with_fast_tokenizer(
     jobs: list[tuple[str, Path]], tokenizer: Any, root: Path, batch_size: int, progress: bool, rank: int
 ) -> list[tuple[str, Path, str]]:
-    from tqdm.auto import tqdm
+    from glot500.core.progress import progress as progress_bar
 
     failures: list[tuple[str, Path, str]] = []
     eos = tokenizer.eos_token_id
-    bar = tqdm(jobs, desc="tokenize", unit="file", disable=not progress, position=rank)
+    bar = progress_bar(jobs, desc="tokenize", unit="file", disable=not progress, position=rank)
     for label, file in bar:
         bar.set_postfix_str(label)
         try:
@@ -207,10 +207,10 @@ def _build_with_sentencepiece(
     rank: int,
 ) -> list[tuple[str, Path, str]]:  # fmt: skip
     """One file per task; ``workers`` > 1 runs them in fresh processes (spawned: safe beside torch/CUDA)."""
-    from tqdm.auto import tqdm
+    from glot500.core.progress import progress as progress_bar
 
     tasks = [(label, file, encoder, root, batch_size) for label, file in jobs]
-    bar = tqdm(total=len(tasks), desc="tokenize", unit="file", disable=not progress, position=rank)
+    bar = progress_bar(total=len(tasks), desc="tokenize", unit="file", disable=not progress, position=rank)
     failures: list[tuple[str, Path, str]] = []
     if workers <= 1:
         results = map(_sentencepiece_task, tasks)
@@ -296,8 +296,7 @@ def _tokenize_file(
     progress: bool = False, rank: int = 0,
 ) -> None:  # fmt: skip
     """Write ``<key>.u32`` through a temporary name, then the done marker (both atomically renamed)."""
-    from tqdm.auto import tqdm
-
+    from glot500.core.progress import progress as progress_bar
     from glot500.corpus.reader import iter_texts
 
     marker = _marker_path(root, label, file)
@@ -305,7 +304,7 @@ def _tokenize_file(
     tokens_path = marker.with_suffix(".u32")
     partial = tokens_path.with_name(f"{tokens_path.name}.{os.getpid()}.partial")
     documents = tokens = 0
-    bar = tqdm(desc=label, unit="doc", leave=False, disable=not progress, position=rank + 1)
+    bar = progress_bar(desc=label, unit="doc", leave=False, disable=not progress, position=rank + 1)
     try:
         with open(partial, "wb") as out:
             for batch in batched(iter_texts([file]), batch_size):

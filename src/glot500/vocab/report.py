@@ -33,10 +33,9 @@ from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from tqdm import tqdm
-
 from glot500.core.errors import InputError
 from glot500.core.manifest import write_manifest
+from glot500.core.progress import progress
 from glot500.vocab.config import VocabReportConfig
 from glot500.vocab.fidelity import FidelityRow
 
@@ -136,7 +135,7 @@ def report_rows(
     from glot500.languages import LangScript, is_head, is_spaceless
 
     rows: list[LanguageRow] = []
-    for label, texts in tqdm(sorted(texts_by_label.items()), desc="languages", unit="lang"):
+    for label, texts in progress(sorted(texts_by_label.items()), desc="languages", unit="lang"):
         script = LangScript.parse(label).script
         reference = None
         for name, tokenizer in tokenizers.items():
