@@ -119,3 +119,23 @@ def test_config_file_keys_are_checked(tmp_path):
     with pytest.raises(ConfigError) as error:
         load_config(ReportConfig, config)
     assert "titel" in str(error.value) and "resamples" in str(error.value)  # every problem, together
+
+
+def test_report_rebuild_keeps_other_files_in_its_images_folder(tmp_path):
+    rows = [
+        ResultRow(model=model, task="classification", dataset="sib200", lang=lang, metric="accuracy", value=v, n=50)
+        for model in (BASE, SMALL)
+        for lang, v in (("deu_Latn", 0.8), ("yor_Latn", 0.3))
+    ]
+    results = write_results(rows, tmp_path / "results.jsonl")
+    images = tmp_path / "out" / "images"
+    (images / "mine").mkdir(parents=True)
+    (images / "notes.txt").write_text("keep me", encoding="utf-8")
+    (images / "mine" / "photo.png").write_bytes(b"keep me too")
+    (images / "stale_figure.png").write_bytes(b"an earlier build's figure")
+    result = glot500("report", str(results), "--output", str(tmp_path / "out"))
+    assert result.returncode == 0, result.stderr
+    assert (images / "notes.txt").read_text(encoding="utf-8") == "keep me"
+    assert (images / "mine" / "photo.png").read_bytes() == b"keep me too"
+    assert not (images / "stale_figure.png").exists()
+    assert any(images.glob("*.png"))  # the new build's figures

@@ -9,7 +9,6 @@ from __future__ import annotations
 import logging
 import multiprocessing
 import os
-import shutil
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
@@ -30,6 +29,19 @@ def default_workers() -> int:
     return min(8, cores) if cores >= MIN_CORES_FOR_POOL else 1
 
 
+def _remove_stale_figures(images: Path) -> None:
+    """Delete the figures an earlier build drew (``*.png`` right in ``images``), and nothing else.
+
+    Stale figures must not linger beside new ones, but ``--out`` may be a folder the user keeps other files in:
+    only the file type the report draws is removed, never a subfolder or another file.
+    """
+    if not images.is_dir():
+        return
+    for figure in images.glob("*.png"):
+        if figure.is_file() and not figure.is_symlink():
+            figure.unlink()
+
+
 def render_figures(
     result_set: ResultSet,
     sizes: dict[str, int] | None,
@@ -44,8 +56,7 @@ def render_figures(
         workers: processes to draw with; 0 picks :func:`default_workers`, 1 draws in this process.
     """
     images = out_dir / IMAGES
-    if images.is_dir():
-        shutil.rmtree(images)  # stale figures of an earlier build must not linger
+    _remove_stale_figures(images)
     jobs = _jobs(result_set, sizes, names, top, images)
     workers = workers or default_workers()
     shown = {"desc": "report figures", "unit": "figure", "total": len(jobs), "leave": False}
