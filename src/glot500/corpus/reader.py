@@ -17,11 +17,15 @@ from glot500.core.textio import COMPRESSED_SUFFIXES, iter_lines, strip_compressi
 from glot500.languages import LangScript
 
 
-def discover_languages(path: str | Path) -> dict[str, list[Path]]:
+def discover_languages(path: str | Path, skipped: list[tuple[Path, str]] | None = None) -> dict[str, list[Path]]:
     """Map each language-script label found under ``path`` to its files (sorted, deterministic).
 
+    Args:
+        skipped: when given, a file or folder whose name is not a language-script label is appended here as
+            ``(path, reason)`` and left out, instead of raising (one bad name never stops a run over many).
+
     Raises:
-        InputError: ``path`` does not exist or holds no corpus files.
+        InputError: ``path`` does not exist or holds no corpus files, or (without ``skipped``) a bad name.
     """
     path = Path(path)
     if not path.exists():
@@ -34,11 +38,21 @@ def discover_languages(path: str | Path) -> dict[str, list[Path]]:
         for lang_dir in sorted(p for p in data_dir.iterdir() if p.is_dir()):
             files = sorted(lang_dir.glob("*.parquet"))
             if files:
-                found[str(LangScript.parse(lang_dir.name))] = files
+                try:
+                    found[str(LangScript.parse(lang_dir.name))] = files
+                except LanguageCodeError as error:
+                    if skipped is None:
+                        raise InputError(f"{lang_dir}: not a language-script label ({error})") from None
+                    skipped.append((lang_dir, f"not a language-script label ({error})"))
     else:
         for file in sorted(path.iterdir()):
             if file.is_file() and _is_text_file(file):
-                found.setdefault(_label_of_text_file(file), []).append(file)
+                try:
+                    found.setdefault(_label_of_text_file(file), []).append(file)
+                except InputError as error:
+                    if skipped is None:
+                        raise
+                    skipped.append((file, str(error).removeprefix(f"{file}: ")))
     if not found:
         raise InputError(f"{path}: no corpus files (expected data/<label>/*.parquet or <label>.txt[.xz|.gz|.zst])")
     return found

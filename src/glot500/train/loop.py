@@ -27,10 +27,10 @@ from glot500.train import distributed
 from glot500.train.checkpoint import (
     TrainerState,
     export_model,
-    latest_checkpoint,
     load_model_weights,
     load_training_state,
     restore_rng,
+    resume_checkpoint,
     rng_state,
     save_checkpoint,
 )
@@ -98,11 +98,11 @@ def _train(config: TrainConfig, ctx: distributed.Context) -> TrainResult:
         torch.set_num_threads(config.cpu_threads)
     torch.manual_seed(config.seed + ctx.rank)  # dropout masks differ between processes
     phases = resolve_phases(config)  # none configured: one phase of max_steps
+    resume = resume_checkpoint(config.output_dir)  # the newest intact one; before tokenizing: none intact stops here
     model, tokenizer = build_model(config.model, config.data.seq_len)
     new_rows = _new_rows(config, phases, model, ctx)
     model.to(ctx.device).train()
     data = prepare_data(config, tokenizer, ctx, config.micro_batch_size, phases)
-    resume = latest_checkpoint(config.output_dir)
     if resume is not None:
         load_model_weights(resume, model)  # full weights, before DDP/FSDP take the model
     objective = distributed.wrap(MaskedLMObjective(model), ctx, config.distributed)
