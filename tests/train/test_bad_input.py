@@ -105,15 +105,20 @@ def test_training_reports_bad_text_and_skips_a_badly_named_file(tokenizer_dir, t
     with open(corpus / "eng_Latn.txt", "ab") as handle:
         handle.write(b"the cat \x00 sees\nthe dog \xfe runs\nthe \xc3 house\n")
     (corpus / "qqq_Latn.txt").write_text("the cat sees a dog\n", encoding="utf-8")
+    (corpus / "sub").mkdir()
+    (corpus / "sub" / "spa_Latn.txt").write_text("el gato\n", encoding="utf-8")
+    (corpus / "ita_Latn.txt").symlink_to(tmp_path / "nope")
     result = train(_config(corpus, tokenizer_dir, tmp_path / "out", max_steps=1, checkpoint_every=1))
     assert result.steps == 1
     manifest = json.loads((tmp_path / "out" / "manifest.json").read_text(encoding="utf-8"))
     assert manifest["counts"]["eng_Latn"]["dropped_lines"] == {"nul_bytes": 1, "invalid_utf8": 2}
     assert manifest["counts"]["eng_Latn"]["documents"] == 40
     assert "dropped_lines" not in manifest["counts"]["deu_Latn"]
-    failed = manifest["failed_files"]
-    assert [Path(f["file"]).name for f in failed] == ["qqq_Latn.txt"] and "language-script" in failed[0]["error"]
-    assert "qqq_Latn" not in manifest["counts"]
+    failed = {Path(f["file"]).name: f["error"] for f in manifest["failed_files"]}
+    assert sorted(failed) == ["ita_Latn.txt", "qqq_Latn.txt", "sub"]
+    assert "language-script label" in failed["qqq_Latn.txt"] and failed["ita_Latn.txt"] == "dangling symbolic link"
+    assert "folder" in failed["sub"]
+    assert sorted(manifest["counts"]) == ["deu_Latn", "eng_Latn", "yor_Latn"]
 
 
 def test_an_unwritable_output_dir_fails_before_tokenizing(corpus_dir, tokenizer_dir, tmp_path):
@@ -124,3 +129,66 @@ def test_an_unwritable_output_dir_fails_before_tokenizing(corpus_dir, tokenizer_
         train(config)
     assert str(error.value).startswith(f"output_dir: cannot write to {blocker / 'out'}")
     assert not (tmp_path / "cache").exists()  # nothing tokenized
+
+
+def test_a_damaged_token_shard_is_tokenized_again(corpus_dir, tokenizer_dir, tmp_path, caplog):
+    from transformers import AutoTokenizer
+
+    from glot500.corpus.reader import discover_languages
+    from glot500.train.shards import build_shards, load_shards
+
+    tokenizer = AutoTokenizer.from_pretrained(tokenizer_dir)
+    files = discover_languages(corpus_dir)
+    build_shards(files, tokenizer, tmp_path, progress=False)
+    before = {label: [s.tokens for s in shards] for label, shards in load_shards(files, tokenizer, tmp_path).items()}
+    [token_file] = list(tmp_path.rglob("*.u32"))[:1]
+    token_file.write_bytes(token_file.read_bytes()[:10])  # a disk that filled up, a cache copied in part
+    with caplog.at_level(logging.WARNING):
+        build_shards(files, tokenizer, tmp_path, progress=False)
+    assert any("tokenized again" in r.message for r in caplog.records)
+    after = {label: [s.tokens for s in shards] for label, shards in load_shards(files, tokenizer, tmp_path).items()}
+    assert after == before and token_file.stat().st_size > 10
+
+
+def test_a_full_disk_while_saving_is_one_line_and_the_last_checkpoint_stays(
+    two_checkpoints, tmp_path, monkeypatch
+):
+    import yaml
+    from typer.testing import CliRunner
+
+    import glot500.train.loop as loop
+    from glot500.cli import app
+    from glot500.train.checkpoint import checkpoint_problem
+
+    source, _ = two_checkpoints
+    out = tmp_path / "out"
+    shutil.copytree(source, out)
+    config = yaml.safe_load((source / "manifest.json").read_text(encoding="utf-8"))["config"]
+    config.update(output_dir=str(out), max_steps=6)
+    path = tmp_path / "train.yaml"
+    path.write_text(yaml.safe_dump(config), encoding="utf-8")
+
+    def disk_full(output_dir, state, *args, **kwargs):
+        raise OSError(28, "No space left on device", str(output_dir / "checkpoints" / "step-00000006.partial"))
+
+    monkeypatch.setattr(loop, "save_checkpoint", disk_full)
+    result = CliRunner().invoke(app, ["train", str(path)])
+    message = str(result.exception)
+    assert message.startswith(f"{out / 'checkpoints' / 'step-00000006.partial'}: No space left on device; rerun")
+    assert checkpoint_problem(out / "checkpoints" / "step-00000004") is None
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [("output_dir: [\n", "bad.yaml:2:1 is not valid YAML: expected the node content"),
+     ("a: 1\n\tb: 2\n", "bad.yaml:2:1 is not valid YAML"),
+     ("output_dir: o\nmax_step: 3\n", "max_step: Extra inputs are not permitted")],
+)
+def test_a_bad_train_config_names_the_place(tmp_path, text, expected):
+    from glot500.train import load_train_config
+
+    path = tmp_path / "bad.yaml"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(ConfigError) as error:
+        load_train_config(path)
+    assert expected in str(error.value)

@@ -31,9 +31,11 @@ def _config(config: Path | None, **overrides):
 
 
 def _run(models: list[str], specs, output: Path, cfg) -> None:
+    from glot500.cli.oserrors import file_errors_as_one_line
     from glot500.evaluate.suite import MODEL_LOAD_ERROR, evaluate
 
-    rows = evaluate(models, specs, output, cfg)
+    with file_errors_as_one_line():
+        rows = evaluate(models, specs, output, cfg)
     typer.echo((output / "summary.md").read_text(encoding="utf-8"))
     typer.echo(f"results: {output / 'results.jsonl'}")
     unloaded = {row.model: row.error for row in rows if row.error and row.error.startswith(MODEL_LOAD_ERROR)}

@@ -46,6 +46,8 @@ def discover_languages(path: str | Path, skipped: list[tuple[Path, str]] | None 
                     skipped.append((lang_dir, f"not a language-script label ({error})"))
     else:
         for file in sorted(path.iterdir()):
+            if skipped is not None and not file.name.startswith(".") and _not_read(file):
+                skipped.append((file, _not_read(file)))
             if file.is_file() and _is_text_file(file):
                 try:
                     found.setdefault(_label_of_text_file(file), []).append(file)
@@ -104,6 +106,16 @@ def _count_file(file: Path) -> int:
 
         return pq.ParquetFile(file).metadata.num_rows
     return sum(1 for line in iter_lines(file, errors="replace") if line.strip())
+
+
+def _not_read(entry: Path) -> str | None:
+    """Why an entry of a folder of text files is not read although it may hold text (``None``: it is read, or
+    it is no corpus file at all, such as a README)."""
+    if entry.is_symlink() and not entry.exists():
+        return "dangling symbolic link"
+    if entry.is_dir():
+        return "a folder: corpus files are read from the top level only"
+    return None
 
 
 def _is_text_file(file: Path) -> bool:

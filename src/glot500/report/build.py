@@ -73,6 +73,10 @@ def build_report(
     """
     config = config or validate_config(ReportConfig, options, "report options")
     out_dir = Path(out_dir)
+    try:  # before reading anything: an output that cannot be written is one line, not a late traceback
+        out_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise InputError(f"report output {out_dir}: cannot create it ({error.strerror or error})") from None
     read_counts = ReadCounts()
     result_paths, rows = _result_rows(results, read_counts)
     try:

@@ -98,7 +98,7 @@ def build_shards(
     jobs = [(label, file) for label in sorted(files_by_label) for file in files_by_label[label]]
     # Assign by position in the full job list, not in the missing list: processes look at the cache at
     # slightly different times, and every missing shard must still have exactly one owner.
-    missing = {job for job in jobs if not _marker_path(root, *job).is_file()}
+    missing = {job for job in jobs if _read_marker(root, *job) is None}  # a damaged shard is rebuilt too
     mine = [job for index, job in enumerate(jobs) if index % world_size == rank and job in missing]
     if missing and rank == 0:
         logger.info("tokenizing %d of %d corpus files into %s", len(missing), len(jobs), root)
@@ -278,10 +278,10 @@ def load_shards(files_by_label: dict[str, list[Path]], tokenizer: Any, cache_dir
     for label in sorted(files_by_label):
         for file in files_by_label[label]:
             marker = _marker_path(root, label, file)
-            if not marker.is_file():
+            info = _read_marker(root, label, file)
+            if info is None:
                 logger.warning("%s (%s): no token shard (tokenization failed?), left out", file, label)
                 continue
-            info = json.loads(marker.read_text(encoding="utf-8"))
             shard = Shard(label, info["source"], marker.with_suffix(".u32"), info["documents"], info["tokens"],
                           info.get("text", {}))  # fmt: skip
             shards.setdefault(label, []).append(shard)
@@ -292,6 +292,25 @@ def load_shards(files_by_label: dict[str, list[Path]], tokenizer: Any, cache_dir
 
 def _marker_path(root: Path, label: str, file: Path) -> Path:
     return root / label / f"{file_key(file)}.json"
+
+
+def _read_marker(root: Path, label: str, file: Path) -> dict[str, Any] | None:
+    """A finished shard's marker, or ``None`` when it is missing or the shard is damaged (an unreadable marker, a
+    token file of another size than the marker says: a disk that filled up, a cache copied in part)."""
+    marker = _marker_path(root, label, file)
+    if not marker.is_file():
+        return None
+    try:
+        info = json.loads(marker.read_text(encoding="utf-8"))
+        expected = int(info["tokens"]) * np.dtype(TOKEN_DTYPE).itemsize
+        actual = marker.with_suffix(".u32").stat().st_size if expected else 0
+    except (OSError, ValueError, KeyError, TypeError) as error:
+        logger.warning("%s: damaged token shard of %s (%s), tokenized again", marker, file, error)
+        return None
+    if actual != expected:
+        logger.warning("%s: token file has %d bytes, expected %d: tokenized again", marker, actual, expected)
+        return None
+    return info
 
 
 def _tokenize_file(
