@@ -77,3 +77,58 @@ def test_a_failing_writer_is_one_line_naming_the_file(tmp_path, encoder, monkeyp
     with pytest.raises(Glot500Error) as error:
         evaluate(["m"], [spec], tmp_path / "out", EvalConfig(layer=1), encoder_factory=lambda name, cfg: encoder)
     assert str(error.value) == f"cannot write {tmp_path / 'out' / 'results.jsonl'}: No space left on device"
+
+
+def test_when_no_model_loads_it_is_one_error(tmp_path):
+    from glot500.evaluate import EvalConfig, TaskSpec, evaluate
+
+    def unloadable(name, cfg):
+        raise InputError(f"cannot load {name}")
+
+    spec = TaskSpec("retrieval", _retrieval(tmp_path / "task"))
+    with pytest.raises(InputError) as error:
+        evaluate(["a", "b"], [spec], tmp_path / "out", EvalConfig(layer=1), encoder_factory=unloadable)
+    assert str(error.value) == "a: cannot load model: cannot load a; b: cannot load model: cannot load b"
+
+
+def test_a_broken_labels_file_gives_error_rows_and_the_other_tasks_go_on(tmp_path, encoder):
+    from glot500.evaluate import EvalConfig, TaskSpec, evaluate
+
+    tags = tmp_path / "pos"
+    for split in ("train", "dev", "test"):
+        write_lines(tags / "eng_Latn" / f"{split}.conll", ["river\tNOUN", "song\tVERB"])
+    write_lines(tags / "deu_Latn" / "test.conll", ["river\tNOUN"])
+    (tags / "labels.txt").write_bytes(b"NOUN\n\xff\n")  # not UTF-8
+    specs = [TaskSpec("tagging", tags), TaskSpec("retrieval", _retrieval(tmp_path / "task"))]
+    rows = evaluate(["m"], specs, tmp_path / "out", EvalConfig(layer=1), encoder_factory=lambda name, cfg: encoder)
+    tagging = [r for r in rows if r.task == "tagging"]
+    assert {r.lang for r in tagging} == {"deu_Latn", "eng_Latn"}
+    assert all(r.value is None and "labels.txt:2: not valid UTF-8" in r.error for r in tagging)
+    assert any(r.task == "retrieval" and r.value is not None for r in rows)
+
+
+def test_a_wrong_label_is_an_error_row_naming_file_and_line(tmp_path):
+    from glot500.evaluate.tagging import TaggingTask
+
+    tags = tmp_path / "pos"
+    for split in ("train", "dev", "test"):
+        write_lines(tags / "eng_Latn" / f"{split}.conll", ["river\tNOUN", "song\tVERB"])
+    write_lines(tags / "deu_Latn" / "test.conll", ["river\tNOUN", "", "stone\tADJ"])
+    write_lines(tags / "labels.txt", ["NOUN", "VERB"])
+    data = TaggingTask().load(tags)
+    assert data.errors["deu_Latn"] == f"{tags / 'deu_Latn' / 'test.conll'}:3: tag 'ADJ' is not in labels.txt"
+
+
+def test_empty_and_missing_task_files_are_error_rows(tmp_path):
+    from glot500.evaluate.classification import ClassificationTask
+
+    topics = tmp_path / "topics"
+    rows = [f"text {i}\t{'a' if i % 2 else 'b'}" for i in range(6)]
+    for split in ("train", "dev", "test"):
+        write_lines(topics / "eng_Latn" / f"{split}.tsv", rows)
+    write_lines(topics / "deu_Latn" / "test.tsv", ["", " "])
+    (topics / "fra_Latn").mkdir()
+    (topics / "fra_Latn" / "dev.tsv").write_text("x\ta\n", encoding="utf-8")
+    data = ClassificationTask().load(topics)
+    assert data.errors["deu_Latn"].endswith("test.tsv: file is empty")
+    assert data.errors["fra_Latn"].endswith("test.tsv: file missing")

@@ -75,3 +75,13 @@ def test_a_malformed_line_before_the_end_names_file_and_line(tmp_path, line, rea
         list(read_all_results([results]))
     assert str(error.value).startswith(f"{results}:2: ") and reason in str(error.value)
     assert "\n" not in str(error.value)
+
+
+def test_a_value_that_is_not_the_mean_of_its_items_is_an_error_row():
+    from glot500.report.data import collect_results
+
+    rows = [ResultRow(**_row("base", "deu_Latn", 0.5), items=[1.0, 0.0]),
+            ResultRow(**_row("base", "yor_Latn", 0.9), items=[0.0, 0.0])]  # fmt: skip
+    block = next(iter(collect_results(rows).blocks.values()))
+    assert block.cell("base", "deu_Latn").ok
+    assert block.cell("base", "yor_Latn").error == "value 0.9 is not the mean of its 2 per-item scores (0.0)"

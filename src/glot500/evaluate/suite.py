@@ -91,10 +91,12 @@ def evaluate(
 
     Every model given as a local path is checked before anything is scored. A model that exists but does not
     load (a damaged folder, a hub name without network) gets an error row per task and language, starting with
-    ``cannot load model``, and the other models are still scored (``config.fail_fast`` stops instead).
+    ``cannot load model``, and the other models are still scored (``config.fail_fast`` stops instead); when no
+    model loads, that is an error. A task folder whose own files are broken (``labels.txt``) gives error rows for
+    its languages and the other tasks go on.
 
     Raises:
-        InputError: a model path does not exist; a task folder is unusable.
+        InputError: a model path does not exist; no model loads; a task folder does not exist.
         Glot500Error: the output cannot be written (say the disk is full).
     """
     config = config or EvalConfig()
@@ -107,9 +109,10 @@ def evaluate(
         output.mkdir(parents=True, exist_ok=True)
         results_path.write_text("", encoding="utf-8")
     loaded = [(spec, make_task(spec.task_type, config)) for spec in specs]
-    loaded = [(spec, task, task.load(spec.folder)) for spec, task in loaded]
+    loaded = [(spec, task, _load_task(task, spec, config)) for spec, task in loaded]
     rows: list[ResultRow] = []
     timings: dict[str, float] = {}
+    unloaded: dict[str, str] = {}
     for model_name in models:
         try:
             encoder = factory(model_name, config)
@@ -117,7 +120,8 @@ def evaluate(
             if config.fail_fast:
                 raise
             logger.error("%s: %s: %s", model_name, MODEL_LOAD_ERROR, error)
-            failed = _unloaded_rows(model_name, loaded, f"{MODEL_LOAD_ERROR}: {error}", config)
+            unloaded[model_name] = f"{MODEL_LOAD_ERROR}: {error}"
+            failed = _unloaded_rows(model_name, loaded, unloaded[model_name], config)
             with _writing(results_path):
                 write_results(failed, results_path, append=True)
             rows.extend(failed)
@@ -138,10 +142,26 @@ def evaluate(
             rows.extend(task_rows)
         del encoder
         _free_memory()
+    if models and len(unloaded) == len(models):  # nothing was scored: one line (the error rows are in results.jsonl)
+        raise InputError("; ".join(f"{name}: {reason}" for name, reason in unloaded.items()))
     with _writing(output):
         write_summary(rows, output)
         _write_manifest(output, models, specs, config, rows, timings)
     return rows
+
+
+def _load_task(task: Task, spec: TaskSpec, config: EvalConfig) -> TaskData:
+    """The task folder's data; a folder-level problem (a broken ``labels.txt``) makes every language of that task
+    an error row instead of stopping the suite (``fail_fast``: it stops)."""
+    try:
+        return task.load(spec.folder)
+    except Glot500Error as error:
+        if config.fail_fast or not spec.folder.is_dir():
+            raise
+        logger.error("%s: %s", spec.folder, error)
+        names = [lang_dir.name for lang_dir in language_dirs(spec.folder)]
+        return TaskData(spec.folder.name, spec.folder, errors={name: str(error) for name in names},
+                        extra={"task_error": str(error)})  # fmt: skip
 
 
 def check_model_paths(models: list[str]) -> None:

@@ -185,6 +185,10 @@ def _value_problem(row: ResultRow) -> str | None:
         return f"non-finite value {row.value}"
     if row.items is not None and not all(math.isfinite(item) for item in row.items):
         return "non-finite per-item score"
+    if row.items:  # the schema: value is the mean of the per-item scores the intervals resample
+        mean = math.fsum(row.items) / len(row.items)
+        if not math.isclose(mean, row.value, rel_tol=1e-9, abs_tol=1e-12):
+            return f"value {row.value} is not the mean of its {len(row.items)} per-item scores ({mean})"
     return None
 
 
