@@ -13,6 +13,7 @@ from pathlib import Path
 
 from glot500.core.config import looks_local
 from glot500.core.errors import ConfigError, Glot500Error, InputError
+from glot500.core.locks import output_lock
 from glot500.core.manifest import write_manifest
 from glot500.core.results import RESULTS_NAME, RESULTS_SCHEMA_VERSION, ResultRow, write_results
 from glot500.evaluate.base import Task, TaskData, score_each_language
@@ -104,12 +105,24 @@ def evaluate(
         check_model_paths(models)
     factory = encoder_factory or _hf_encoder
     output = Path(output)
+    with _writing(output):
+        output.mkdir(parents=True, exist_ok=True)
+    with output_lock(output, "evaluation"):  # a second evaluation into the same folder stops at once
+        return _evaluate(models, output, _loaded_tasks(specs, config), config, factory)
+
+
+def _loaded_tasks(specs: list[TaskSpec], config: EvalConfig) -> list[tuple[TaskSpec, Task, TaskData]]:
+    """Every task folder read once (a broken folder becomes error rows, see :func:`_load_task`)."""
+    tasks = [(spec, make_task(spec.task_type, config)) for spec in specs]
+    return [(spec, task, _load_task(task, spec, config)) for spec, task in tasks]
+
+
+def _evaluate(
+    models: list[str], output: Path, loaded: list, config: EvalConfig, factory: Callable[[str, EvalConfig], Encoder]
+) -> list[ResultRow]:
     results_path = output / RESULTS_NAME
     with _writing(results_path):
-        output.mkdir(parents=True, exist_ok=True)
         results_path.write_text("", encoding="utf-8")
-    loaded = [(spec, make_task(spec.task_type, config)) for spec in specs]
-    loaded = [(spec, task, _load_task(task, spec, config)) for spec, task in loaded]
     rows: list[ResultRow] = []
     timings: dict[str, float] = {}
     unloaded: dict[str, str] = {}
@@ -146,7 +159,7 @@ def evaluate(
         raise InputError("; ".join(f"{name}: {reason}" for name, reason in unloaded.items()))
     with _writing(output):
         write_summary(rows, output)
-        _write_manifest(output, models, specs, config, rows, timings)
+        _write_manifest(output, models, [spec for spec, _, _ in loaded], config, rows, timings)
     return rows
 
 

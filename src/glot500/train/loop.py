@@ -22,6 +22,7 @@ from typing import Any
 import torch
 
 from glot500.core.errors import ConfigError, Glot500Error
+from glot500.core.locks import output_lock
 from glot500.core.manifest import write_manifest
 from glot500.train import distributed
 from glot500.train.checkpoint import (
@@ -80,8 +81,8 @@ def train(config: TrainConfig) -> TrainResult:
     # Compiled CPU kernels are only reproducible (and a resumed run exact) in deterministic mode; on CUDA it
     # would cost speed (and eager CUDA embedding backward is not bit-reproducible either).
     deterministic = config.model.compile and context.device.type == "cpu"
-    try:
-        with deterministic_kernels(deterministic):
+    try:  # one run per output_dir: a second one stops at once (rank 0 holds the lock for the whole job)
+        with deterministic_kernels(deterministic), output_lock(config.output_dir, "training run", context.is_main):
             return _train(config, context)
     finally:
         distributed.cleanup(context)

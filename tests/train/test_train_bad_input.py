@@ -192,3 +192,13 @@ def test_a_bad_train_config_names_the_place(tmp_path, text, expected):
     with pytest.raises(ConfigError) as error:
         load_train_config(path)
     assert expected in str(error.value)
+
+
+def test_a_second_run_on_the_same_output_dir_stops_at_once(corpus_dir, tokenizer_dir, tmp_path):
+    from glot500.core.locks import output_lock
+
+    config = _config(corpus_dir, tokenizer_dir, tmp_path / "out")
+    with output_lock(tmp_path / "out", "training run"), pytest.raises(InputError) as error:
+        train(config)
+    assert "another training run is writing here (training run, pid" in str(error.value)
+    assert not (tmp_path / "out" / "token_cache").exists()

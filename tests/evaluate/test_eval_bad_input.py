@@ -132,3 +132,14 @@ def test_empty_and_missing_task_files_are_error_rows(tmp_path):
     data = ClassificationTask().load(topics)
     assert data.errors["deu_Latn"].endswith("test.tsv: file is empty")
     assert data.errors["fra_Latn"].endswith("test.tsv: file missing")
+
+
+def test_a_second_evaluation_into_the_same_folder_stops_at_once(tmp_path, encoder):
+    from glot500.core.locks import output_lock
+    from glot500.evaluate import EvalConfig, TaskSpec, evaluate
+
+    spec = TaskSpec("retrieval", _retrieval(tmp_path / "task"))
+    with output_lock(tmp_path / "out", "evaluation"), pytest.raises(InputError, match="another evaluation"):
+        evaluate(["m"], [spec], tmp_path / "out", EvalConfig(layer=1), encoder_factory=lambda name, cfg: encoder)
+    rows = evaluate(["m"], [spec], tmp_path / "out", EvalConfig(layer=1), encoder_factory=lambda name, cfg: encoder)
+    assert rows  # the lock was released with its holder
