@@ -85,3 +85,22 @@ def test_a_value_that_is_not_the_mean_of_its_items_is_an_error_row():
     block = next(iter(collect_results(rows).blocks.values()))
     assert block.cell("base", "deu_Latn").ok
     assert block.cell("base", "yor_Latn").error == "value 0.9 is not the mean of its 2 per-item scores (0.0)"
+
+
+def test_a_full_disk_while_writing_the_report_is_one_line(tmp_path, monkeypatch):
+    from typer.testing import CliRunner
+
+    import glot500.report.build as build
+    from glot500.cli import app
+    from glot500.cli.oserrors import FileSystemError
+
+    results = tmp_path / "results.jsonl"
+    _write(results, [_row("base", "deu_Latn", 0.5), _row("new", "deu_Latn", 0.6)])
+
+    def disk_full(result_set, sizes, path):
+        raise OSError(28, "No space left on device", str(path))
+
+    monkeypatch.setattr(build, "_write_tsv", disk_full)
+    result = CliRunner().invoke(app, ["report", str(results), "-o", str(tmp_path / "rep"), "--workers", "1"])
+    assert isinstance(result.exception, FileSystemError)
+    assert str(result.exception) == f"{tmp_path / 'rep' / 'per_language.tsv'}: No space left on device"
