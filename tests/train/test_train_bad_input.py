@@ -202,3 +202,20 @@ def test_a_second_run_on_the_same_output_dir_stops_at_once(corpus_dir, tokenizer
         train(config)
     assert "another training run is writing here (training run, pid" in str(error.value)
     assert not (tmp_path / "out" / "token_cache").exists()
+
+
+def test_a_damaged_tokenizer_or_checkpoint_is_one_line_before_loading(corpus_dir, tokenizer_dir, tmp_path):
+    from glot500.model.tiny import make_tiny_mlm
+    from glot500.train.paths import check_train_paths
+
+    tokenizer = shutil.copytree(tokenizer_dir, tmp_path / "tok")
+    _truncate(tokenizer / "tokenizer.json")
+    with pytest.raises(ConfigError, match=r"^model.tokenizer: .*tokenizer.json is damaged: not valid JSON"):
+        check_train_paths(_config(corpus_dir, tokenizer, tmp_path / "out"))
+
+    model = make_tiny_mlm(tokenizer_dir, tmp_path / "model", seed=0)
+    _truncate(model / "model.safetensors")
+    config = tiny_config_dict(corpus_dir, tokenizer_dir, tmp_path / "out")
+    config["model"] = {"checkpoint": str(model)}
+    with pytest.raises(ConfigError, match=r"^model.checkpoint: .*model.safetensors is damaged: damaged"):
+        check_train_paths(train_config_from_dict(config))

@@ -56,7 +56,11 @@ def discover_languages(path: str | Path, skipped: list[tuple[Path, str]] | None 
                         raise
                     skipped.append((file, str(error).removeprefix(f"{file}: ")))
     if not found:
-        raise InputError(f"{path}: no corpus files (expected data/<label>/*.parquet or <label>.txt[.xz|.gz|.zst])")
+        not_read = f"; not read: {skipped[0][0].name} ({skipped[0][1]})" if skipped else ""
+        more = f" and {len(skipped) - 1} more" if skipped and len(skipped) > 1 else ""
+        raise InputError(
+            f"{path}: no corpus files (expected data/<label>/*.parquet or <label>.txt[.xz|.gz|.zst]){not_read}{more}"
+        )
     return found
 
 

@@ -95,7 +95,7 @@ def checkpoint_problem(path: Path) -> str | None:
         if name == "trainer_state.json" and not (isinstance(data, dict) and isinstance(data.get("step"), int)):
             return f"{name} has no step"
     for name in (*TENSOR_FILES, *_model_weight_files(path / "model")):
-        problem = _safetensors_problem(path / name)
+        problem = safetensors_problem(path / name)
         if problem is not None:
             return f"{name} {problem}"
     return None
@@ -137,7 +137,8 @@ def _model_weight_files(model_dir: Path) -> list[str]:
     return [f"model/{shard}" for shard in shards]
 
 
-def _safetensors_problem(file: Path) -> str | None:
+def safetensors_problem(file: Path) -> str | None:
+    """Why ``file`` is not a whole safetensors file (missing, cut short, a bad header), else ``None``."""
     if not file.is_file():
         return "missing"
     try:
