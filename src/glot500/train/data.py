@@ -28,7 +28,7 @@ class TrainingData:
     probabilities: dict[str, float]  # of the first phase
     counts: dict[str, dict[str, int]]
     phase_probabilities: list[dict[str, float]] = field(default_factory=list)  # one per phase
-    failures: list[dict[str, str]] = field(default_factory=list)
+    failures: list[dict[str, str | None]] = field(default_factory=list)  # language None: no label in the name
     tokenizer_hash: str = ""
 
 
