@@ -31,11 +31,16 @@ def _config(config: Path | None, **overrides):
 
 
 def _run(models: list[str], specs, output: Path, cfg) -> None:
-    from glot500.evaluate.suite import evaluate
+    from glot500.cli.oserrors import file_errors_as_one_line
+    from glot500.evaluate.suite import MODEL_LOAD_ERROR, evaluate
 
-    evaluate(models, specs, output, cfg)
+    with file_errors_as_one_line():
+        rows = evaluate(models, specs, output, cfg)
     typer.echo((output / "summary.md").read_text(encoding="utf-8"))
     typer.echo(f"results: {output / 'results.jsonl'}")
+    unloaded = {row.model: row.error for row in rows if row.error and row.error.startswith(MODEL_LOAD_ERROR)}
+    for model, reason in unloaded.items():  # the summary shows them as error rows; say why once, on stderr
+        typer.echo(f"warning: {model}: not scored, {reason}", err=True)
 
 
 def _task_command(task_type: str, help_text: str) -> None:

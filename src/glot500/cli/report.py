@@ -77,12 +77,15 @@ def register(app: typer.Typer) -> None:
         for path, what in ((corpus_stats, "corpus stats"), (vocab_report, "vocabulary report"), (corpus, "corpus")):
             if path is not None:
                 existing_path(path, what)
-        page = build_report(
-            [existing_path(path, "results file") for path in results],
-            corpus_stats,
-            output,
-            vocab_report=vocab_report,
-            corpus=corpus,
-            config=settings,
-        )
+        from glot500.cli.oserrors import file_errors_as_one_line
+
+        with file_errors_as_one_line():
+            page = build_report(
+                [existing_path(path, "results file") for path in results],
+                corpus_stats,
+                output,
+                vocab_report=vocab_report,
+                corpus=corpus,
+                config=settings,
+            )
         typer.echo(f"report: {page}")

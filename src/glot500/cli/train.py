@@ -18,8 +18,11 @@ def register(app: typer.Typer) -> None:
 
         Many GPUs: torchrun --nproc_per_node 8 --no-python glot500 train CONFIG
         """
+        from glot500.cli.oserrors import file_errors_as_one_line
         from glot500.train import load_train_config, train
 
         settings = load_train_config(config, {"output_dir": output_dir, "max_steps": max_steps})
-        result = train(settings)
+        # a full disk mid-run: the last finished checkpoint is intact (checkpoints are written aside, then renamed)
+        with file_errors_as_one_line("; rerun the same command to resume from the last checkpoint"):
+            result = train(settings)
         typer.echo(f"trained {result.steps} steps ({result.tokens:,} tokens): {result.final_model}")

@@ -27,11 +27,15 @@ logger = logging.getLogger(__name__)
 MAX_LINE_BYTES = 1_000_000  # as the corpus stage's default: longer lines are left out
 
 
-def discover_languages(path: str | Path) -> dict[str, list[Path]]:
+def discover_languages(path: str | Path, skipped: list[tuple[Path, str]] | None = None) -> dict[str, list[Path]]:
     """Map each language-script label found under ``path`` to its files (sorted, deterministic).
 
+    Args:
+        skipped: when given, a file or folder whose name is not a language-script label is appended here as
+            ``(path, reason)`` and left out, instead of raising (one bad name never stops a run over many).
+
     Raises:
-        InputError: ``path`` does not exist or holds no corpus files.
+        InputError: ``path`` does not exist or holds no corpus files, or (without ``skipped``) a bad name.
     """
     path = Path(path)
     if not path.exists():
@@ -44,20 +48,36 @@ def discover_languages(path: str | Path) -> dict[str, list[Path]]:
         for lang_dir in sorted(p for p in data_dir.iterdir() if p.is_dir()):
             files = sorted(lang_dir.glob("*.parquet"))
             if files:
-                found[str(LangScript.parse(lang_dir.name))] = files
+                try:
+                    found[str(LangScript.parse(lang_dir.name))] = files
+                except LanguageCodeError as error:
+                    if skipped is None:
+                        raise InputError(f"{lang_dir}: not a language-script label ({error})") from None
+                    skipped.append((lang_dir, f"not a language-script label ({error})"))
     else:
         from glot500.corpus.units import list_input_files
 
-        files, skipped = list_input_files(path)
+        files, not_read = list_input_files(path)
         for file in files:
-            if _is_text_file(file):
+            if not _is_text_file(file):
+                not_read.append((file, "skipped: not a <label>.txt[.gz|.xz|.bz2|.zst] file"))
+                continue
+            try:
                 found.setdefault(_label_of_text_file(file), []).append(file)
-            else:
-                skipped.append((file, "skipped: not a <label>.txt[.gz|.xz|.bz2|.zst] file"))
-        for file, reason in skipped:
+            except InputError as error:
+                if skipped is None:
+                    raise
+                skipped.append((file, str(error).removeprefix(f"{file}: ")))
+        for file, reason in not_read:
             logger.warning("%s: %s", file, reason)
+        if skipped is not None:
+            skipped.extend(not_read)
     if not found:
-        raise InputError(f"{path}: no corpus files (expected data/<label>/*.parquet or <label>.txt[.xz|.gz|.zst])")
+        not_read = f"; not read: {skipped[0][0].name} ({skipped[0][1]})" if skipped else ""
+        more = f" and {len(skipped) - 1} more" if skipped and len(skipped) > 1 else ""
+        raise InputError(
+            f"{path}: no corpus files (expected data/<label>/*.parquet or <label>.txt[.xz|.gz|.zst]){not_read}{more}"
+        )
     return found
 
 

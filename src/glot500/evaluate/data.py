@@ -116,10 +116,16 @@ def read_tsv(path: Path, labels: list[str] | None = None) -> tuple[list[str], li
 
 
 def read_conll(path: Path, labels: list[str] | None = None) -> list[TaggedSentence]:
-    """Sentences of a ``token<TAB>tag`` file (blank line between sentences)."""
+    """Sentences of a ``token<TAB>tag`` file (blank line between sentences).
+
+    Every token line must have the column count of the file's first one (the tag is the last column): a line with
+    a column more or less is a :class:`LanguageDataError` naming ``file:line``, never a tag read from the wrong
+    column.
+    """
     sentences: list[TaggedSentence] = []
     words: list[str] = []
     tags: list[str] = []
+    columns: int | None = None
     for number, line in enumerate(read_lines(path), start=1):
         if not line.strip():
             if words:
@@ -127,6 +133,12 @@ def read_conll(path: Path, labels: list[str] | None = None) -> list[TaggedSenten
             words, tags = [], []
             continue
         parts = line.split("\t")
+        columns = columns or len(parts)
+        if len(parts) != columns:
+            raise LanguageDataError(
+                f"{path}:{number}: {len(parts)} tab-separated columns where the file's lines have {columns} "
+                "(expected 'token<TAB>tag')"
+            )
         if len(parts) < 2 or not parts[0].strip() or not parts[-1].strip():
             raise LanguageDataError(f"{path}:{number}: expected 'token<TAB>tag'")
         tag = parts[-1].strip()

@@ -38,6 +38,7 @@ from glot500.report.factors import FACTOR_NAMES, LanguageFactors, language_facto
 from glot500.report.figures import render_figures
 from glot500.report.findings import FINDINGS_NAME, findings_json, key_findings
 from glot500.report.inputs import (
+    ReadCounts,
     corpus_samples,
     corpus_sizes,
     model_sizes_from_manifests,
@@ -76,7 +77,12 @@ def build_report(
     """
     config = config or validate_config(ReportConfig, options, "report options")
     out_dir = Path(out_dir)
-    result_paths, rows = _result_rows(results)
+    try:  # before reading anything: an output that cannot be written is one line, not a late traceback
+        out_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise InputError(f"report output {out_dir}: cannot create it ({error.strerror or error})") from None
+    read_counts = ReadCounts()
+    result_paths, rows = _result_rows(results, read_counts)
     try:
         result_set = collect_results(rows, config.base)
     except ValueError as error:
@@ -141,7 +147,8 @@ def build_report(
     write_manifest(
         out_dir, "report", REPORT_SCHEMA_VERSION, config.model_dump(), inputs,
         {"rows": result_set.rows_read, "duplicates": result_set.duplicates, "models": len(result_set.models),
-         "blocks": len(result_set.blocks), "languages": len(result_set.languages()), "errors": len(result_set.error_rows())},
+         "blocks": len(result_set.blocks), "languages": len(result_set.languages()), "errors": len(result_set.error_rows()),
+         "torn_lines": read_counts.torn_lines, "bad_values": read_counts.bad_values},
     )  # fmt: skip
     logger.info("report written to %s", out_dir / "index.html")
     return out_dir / "index.html"
@@ -156,14 +163,14 @@ def _recipes(recipes: dict[str, str], models: list[str], names: dict[str, str]) 
     return {by_name[name]: text for name, text in recipes.items() if name in by_name}
 
 
-def _result_rows(results: Any) -> tuple[list[Path], Iterable[ResultRow]]:
+def _result_rows(results: Any, counts: ReadCounts) -> tuple[list[Path], Iterable[ResultRow]]:
     if isinstance(results, str | Path):
         results = [results]
     results = list(results)
     if results and all(isinstance(r, ResultRow) for r in results):
         return [], results
     paths = [Path(r) for r in results]
-    return paths, read_all_results(paths)
+    return paths, read_all_results(paths, counts)
 
 
 def _analyses(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import math
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -157,8 +158,9 @@ def collect_results(rows: Iterable[ResultRow], base: str | None = None) -> Resul
         block.head[row.lang] = block.head.get(row.lang, False) or row.head
         if (row.model, row.lang) in block.cells:
             duplicates += 1
-        error = row.error if row.error is not None else (None if row.value is not None else "no value")
-        block.cells[(row.model, row.lang)] = Cell(row.value if error is None else None, row.n, error, chance=row.chance)
+        error = row.error if row.error is not None else _value_problem(row)
+        chance = row.chance if row.chance is not None and math.isfinite(row.chance) else None
+        block.cells[(row.model, row.lang)] = Cell(row.value if error is None else None, row.n, error, chance=chance)
         if row.items and error is None:
             block.items[(row.model, row.lang)] = row.items
     if duplicates:
@@ -173,6 +175,21 @@ def collect_results(rows: Iterable[ResultRow], base: str | None = None) -> Resul
         block.langs.sort()
         block.models = [m for m in models if m in block.models]
     return ResultSet(dict(sorted(blocks.items())), models, base, read, duplicates)
+
+
+def _value_problem(row: ResultRow) -> str | None:
+    """Why a row without an error still has no usable score: no value, or one that is not finite (NaN, inf)."""
+    if row.value is None:
+        return "no value"
+    if not math.isfinite(row.value):
+        return f"non-finite value {row.value}"
+    if row.items is not None and not all(math.isfinite(item) for item in row.items):
+        return "non-finite per-item score"
+    if row.items:  # the schema: value is the mean of the per-item scores the intervals resample
+        mean = math.fsum(row.items) / len(row.items)
+        if not math.isclose(mean, row.value, rel_tol=1e-9, abs_tol=1e-12):
+            return f"value {row.value} is not the mean of its {len(row.items)} per-item scores ({mean})"
+    return None
 
 
 _GENERIC_LAST = re.compile(r"^(model|final|best|last|hf|output|checkpoint(-\d+)?)$")

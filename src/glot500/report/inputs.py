@@ -18,7 +18,7 @@ from typing import Any
 
 from glot500.core.errors import InputError
 from glot500.core.manifest import MANIFEST_NAME
-from glot500.core.results import ResultRow, read_results
+from glot500.core.results import ResultRow
 from glot500.core.stats import kept_chunks_per_language, read_corpus_stats
 from glot500.core.textio import COMPRESSED_SUFFIXES, iter_lines, strip_compression
 
@@ -33,17 +33,97 @@ _PARAM_KEYS = ("parameters", "num_parameters", "n_parameters", "params", "n_para
 _LABEL = re.compile(r"^[a-z]{2,3}_[A-Z][a-z]{3}$")
 
 
-def read_all_results(paths: list[Path]) -> Iterator[ResultRow]:
-    """Rows of every results file in order; a malformed line is an :class:`InputError` naming file and line."""
+@dataclass
+class ReadCounts:
+    """What reading the results files left out or turned into error rows."""
+
+    torn_lines: int = 0  # a last line cut short (a run killed while writing): skipped
+    bad_values: int = 0  # rows whose value, chance or per-item scores were not finite numbers: error rows
+
+
+def read_all_results(paths: list[Path], counts: ReadCounts | None = None) -> Iterator[ResultRow]:
+    """Rows of every results file in order.
+
+    A row whose ``value`` (or ``chance``, ``items``, ``n``) is not a finite number — NaN, an infinity, the string
+    ``"0.5"`` — becomes an error row giving the reason: never a score. A file's last line cut short (no line end,
+    not JSON: a run killed while appending) is skipped with a warning and counted in ``counts``. Any other
+    malformed line is an :class:`InputError` naming file and line.
+    """
+    counts = counts if counts is not None else ReadCounts()
     for path in paths:
         if path.is_dir():
             path = path / "results.jsonl"
         if not path.is_file():
             raise InputError(f"results file not found: {path}")
-        try:
-            yield from read_results(path)
-        except ValueError as error:
-            raise InputError(str(error)) from None
+        yield from _read_results_file(path, counts)
+
+
+def _read_results_file(path: Path, counts: ReadCounts) -> Iterator[ResultRow]:
+    with open(path, "rb") as handle:
+        for number, raw in enumerate(handle, start=1):
+            try:
+                line = raw.decode("utf-8")
+            except UnicodeDecodeError as error:
+                raise InputError(f"{path}:{number}: not valid UTF-8 ({error.reason})") from None
+            if not line.strip():
+                continue
+            try:
+                record = json.loads(line)
+            except json.JSONDecodeError as error:
+                if not line.endswith("\n"):
+                    logger.warning("%s:%d: last line cut short (an interrupted run?), skipped: %s", path, number, error)
+                    counts.torn_lines += 1
+                    continue
+                raise InputError(f"{path}:{number}: not a valid result row: {error}") from None
+            yield _result_row(record, f"{path}:{number}", counts)
+
+
+def _result_row(record: Any, where: str, counts: ReadCounts) -> ResultRow:
+    if not isinstance(record, dict):
+        raise InputError(f"{where}: not a valid result row: a JSON object expected, got {type(record).__name__}")
+    problem = number_problem(record)
+    if problem is not None:
+        counts.bad_values += 1
+        logger.warning("%s: %s: read as an error row", where, problem)
+        earlier = record.get("error")
+        error = f"{earlier}; {problem}" if isinstance(earlier, str) and earlier else problem
+        record = {**record, "value": None, "items": None, "chance": None, "n": 0, "error": error}
+    try:
+        return ResultRow.model_validate(record)
+    except ValueError as error:
+        reason = " ".join(str(error).split())
+        raise InputError(f"{where}: not a valid result row: {reason}") from None
+
+
+def number_problem(record: dict[str, Any]) -> str | None:
+    """Why a row's numbers cannot be read as scores (``None`` when they can): a value, chance or per-item
+    score that is not a finite JSON number, or a count ``n`` that is not a whole number >= 0."""
+    for key in ("value", "chance"):
+        problem = _finite_problem(record.get(key))
+        if problem is not None:
+            return f"{problem} {key} {record.get(key)!r}"
+    items = record.get("items")
+    if items is not None:
+        if not isinstance(items, list):
+            return f"items is not a list ({type(items).__name__})"
+        bad = [item for item in items if item is None or _finite_problem(item) is not None]
+        if bad:
+            return f"non-finite or non-numeric per-item score {bad[0]!r}"
+    n = record.get("n", 0)
+    whole = isinstance(n, int) or (isinstance(n, float) and n.is_integer())
+    if isinstance(n, bool) or not whole or n < 0:
+        return f"n {n!r} is not a count"
+    return None
+
+
+def _finite_problem(value: Any) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return "non-numeric"
+    if isinstance(value, float) and not math.isfinite(value):
+        return "non-finite"
+    return None
 
 
 def corpus_sizes(stats_path: Path | None) -> dict[str, int] | None:

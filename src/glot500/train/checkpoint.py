@@ -13,7 +13,10 @@ Layout of ``<output_dir>/checkpoints/step-00001000/``::
     trainer_state.json     step, tokens seen, non-finite counters, resolved config
 
 A checkpoint is written under ``step-N.partial`` and renamed when complete, so a run killed while saving
-never leaves a checkpoint that looks finished.
+never leaves a checkpoint that looks finished. A resumed run still verifies every file of the newest checkpoint
+before it uses it (:func:`resume_checkpoint`: a file truncated or damaged after the save, say by a full disk or a
+copy cut short) and falls back to the newest intact one; a checkpoint it skipped is never deleted: when the run
+reaches that step again, the damaged folder is kept beside the new one as ``step-N.unreadable``.
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import re
 import shutil
 import warnings
 from dataclasses import asdict, dataclass
@@ -28,12 +32,21 @@ from pathlib import Path
 from typing import Any
 
 import torch
+from safetensors import SafetensorError, safe_open
 from safetensors.torch import load_file, save_file
+
+from glot500.core.errors import InputError
+from glot500.core.io import write_json_atomic
 
 logger = logging.getLogger(__name__)
 
 CHECKPOINTS = "checkpoints"
 PREFIX = "step-"
+UNREADABLE = ".unreadable"
+_NAME = re.compile(r"^step-(\d{8})$")  # a finished checkpoint (not .partial, not .unreadable)
+# Every file a resume reads; the tokenizer files in model/ are not read back (the run's own tokenizer is used).
+JSON_FILES = ("optimizer.json", "scheduler.json", "data.json", "trainer_state.json", "model/config.json")
+TENSOR_FILES = ("optimizer.safetensors", "rng.safetensors")
 
 
 @dataclass
@@ -50,13 +63,90 @@ def checkpoint_dir(output_dir: Path, step: int) -> Path:
     return output_dir / CHECKPOINTS / f"{PREFIX}{step:08d}"
 
 
-def latest_checkpoint(output_dir: Path) -> Path | None:
-    """The newest complete checkpoint, or ``None``."""
+def finished_checkpoints(output_dir: Path) -> list[Path]:
+    """Every finished ``step-N`` folder, oldest first (``.partial`` and ``.unreadable`` ones are not)."""
     root = output_dir / CHECKPOINTS
     if not root.is_dir():
-        return None
-    done = sorted(p for p in root.iterdir() if p.is_dir() and p.name.startswith(PREFIX) and p.suffix != ".partial")
+        return []
+    return sorted(p for p in root.iterdir() if p.is_dir() and _NAME.match(p.name))
+
+
+def latest_checkpoint(output_dir: Path) -> Path | None:
+    """The newest finished checkpoint, unverified, or ``None`` (see :func:`resume_checkpoint`)."""
+    done = finished_checkpoints(output_dir)
     return done[-1] if done else None
+
+
+def checkpoint_problem(path: Path) -> str | None:
+    """Why the checkpoint at ``path`` cannot be resumed from (the first damaged or missing file), else ``None``.
+
+    Every JSON file must parse and every safetensors file must have a whole header whose tensors cover the file
+    exactly (``safe_open`` checks both without reading the tensors): a truncated or cut file fails. Bit flips
+    inside tensor data are not detected (safetensors stores no checksum).
+    """
+    for name in JSON_FILES:
+        file = path / name
+        try:
+            data = json.loads(file.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            return f"{name} missing"
+        except (OSError, UnicodeDecodeError, ValueError) as error:
+            return f"{name} unreadable ({type(error).__name__}: {error})"
+        if name == "trainer_state.json" and not (isinstance(data, dict) and isinstance(data.get("step"), int)):
+            return f"{name} has no step"
+    for name in (*TENSOR_FILES, *_model_weight_files(path / "model")):
+        problem = safetensors_problem(path / name)
+        if problem is not None:
+            return f"{name} {problem}"
+    return None
+
+
+def resume_checkpoint(output_dir: Path) -> Path | None:
+    """The newest *intact* checkpoint (every file verified), or ``None`` when there is none at all.
+
+    Damaged ones newer than it are logged with the reason and skipped (never deleted).
+
+    Raises:
+        InputError: checkpoints exist but none is intact (the message lists each with its reason).
+    """
+    done = finished_checkpoints(output_dir)
+    skipped: list[str] = []
+    for path in reversed(done):
+        problem = checkpoint_problem(path)
+        if problem is None:
+            return path
+        logger.warning("checkpoint %s skipped, cannot resume from it: %s (the folder is kept)", path, problem)
+        skipped.append(f"{path.name}: {problem}")
+    if skipped:
+        raise InputError(
+            f"{output_dir / CHECKPOINTS}: no intact checkpoint to resume from ({'; '.join(skipped)}); move the "
+            "folder away to start afresh, or give a new output_dir"
+        )
+    return None
+
+
+def _model_weight_files(model_dir: Path) -> list[str]:
+    """``model/model.safetensors``, or every shard an index lists (a large model saved in pieces)."""
+    index = model_dir / "model.safetensors.index.json"
+    if not index.is_file():
+        return ["model/model.safetensors"]
+    try:
+        shards = sorted(set(json.loads(index.read_text(encoding="utf-8"))["weight_map"].values()))
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        return ["model/model.safetensors.index.json"]  # fails the check below: not a safetensors file
+    return [f"model/{shard}" for shard in shards]
+
+
+def safetensors_problem(file: Path) -> str | None:
+    """Why ``file`` is not a whole safetensors file (missing, cut short, a bad header), else ``None``."""
+    if not file.is_file():
+        return "missing"
+    try:
+        with safe_open(str(file), framework="pt"):
+            pass
+    except (SafetensorError, OSError) as error:
+        return f"damaged ({file.stat().st_size:,} bytes: {error})"
+    return None
 
 
 def save_checkpoint(
@@ -91,10 +181,12 @@ def save_checkpoint(
     }
     save_file(flat_rng, str(partial / "rng.safetensors"))
     _write_json(partial / "trainer_state.json", {**asdict(state), "config": config})
-    if final.exists():
-        shutil.rmtree(final)
+    if final.exists():  # only a checkpoint the resume skipped as damaged: kept for inspection, never deleted
+        aside = _free_name(final.with_name(final.name + UNREADABLE))
+        os.replace(final, aside)
+        logger.warning("%s was not intact (resumed from an older checkpoint): kept as %s", final, aside)
     os.replace(partial, final)
-    _prune(output_dir / CHECKPOINTS, keep)
+    _prune(output_dir, keep, state.step)
     logger.info("checkpoint saved: %s", final)
     return final
 
@@ -112,7 +204,7 @@ def export_model(
     config = json.loads(config_path.read_text(encoding="utf-8"))
     # FSDP swaps the class for an "FSDP<name>" subclass; record the real architecture.
     config["architectures"] = [name.removeprefix("FSDP") for name in config.get("architectures") or []]
-    config_path.write_text(json.dumps(config, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+    write_json_atomic(config_path, config, indent=2)
     return folder
 
 
@@ -212,14 +304,25 @@ def _load_optimizer(folder: Path) -> dict[str, Any]:
     return {"state": state, "param_groups": groups}
 
 
-def _prune(root: Path, keep: int) -> None:
-    done = sorted(p for p in root.iterdir() if p.is_dir() and p.name.startswith(PREFIX) and p.suffix != ".partial")
+def _prune(output_dir: Path, keep: int, step: int) -> None:
+    """Remove all but the ``keep`` newest checkpoints up to ``step``: newer ones are a previous run's that the
+    resume skipped as damaged, which are never deleted."""
+    done = [p for p in finished_checkpoints(output_dir) if int(_NAME.match(p.name).group(1)) <= step]
     for old in done[:-keep]:
         shutil.rmtree(old, ignore_errors=True)
 
 
+def _free_name(path: Path) -> Path:
+    """``path``, or ``path.2``, ``path.3`` ... whichever does not exist yet."""
+    candidate, number = path, 1
+    while candidate.exists():
+        number += 1
+        candidate = path.with_name(f"{path.name}.{number}")
+    return candidate
+
+
 def _write_json(path: Path, data: Any) -> None:
-    path.write_text(json.dumps(data, indent=1, default=str) + "\n", encoding="utf-8")
+    write_json_atomic(path, data, indent=1, default=str)
 
 
 def _read_json(path: Path) -> Any:

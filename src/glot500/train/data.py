@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -11,7 +12,7 @@ from glot500.core.errors import ConfigError, InputError
 from glot500.train.config import TrainConfig
 from glot500.train.distributed import Context, barrier, gather_objects
 from glot500.train.phases import Phase
-from glot500.train.shards import build_shards, load_shards, tokenizer_fingerprint
+from glot500.train.shards import Shard, build_shards, load_shards, tokenizer_fingerprint
 from glot500.train.stream import BatchBuilder, MixedStream, PackedLanguage, SpecialIds
 
 logger = logging.getLogger(__name__)
@@ -27,7 +28,7 @@ class TrainingData:
     probabilities: dict[str, float]  # of the first phase
     counts: dict[str, dict[str, int]]
     phase_probabilities: list[dict[str, float]] = field(default_factory=list)  # one per phase
-    failures: list[dict[str, str]] = field(default_factory=list)
+    failures: list[dict[str, str | None]] = field(default_factory=list)  # language None: no label in the name
     tokenizer_hash: str = ""
 
 
@@ -42,7 +43,12 @@ def prepare_data(
     from glot500.corpus.reader import discover_languages
     from glot500.languages import is_head
 
-    files = _select_languages(discover_languages(config.data.corpus), config.data.languages, config.data.corpus)
+    bad_names: list[tuple[Path, str]] = []
+    files = _select_languages(discover_languages(config.data.corpus, bad_names), config.data.languages,
+                              config.data.corpus)  # fmt: skip
+    if context.is_main:
+        for path, reason in bad_names:
+            logger.error("%s: %s; skipped", path, reason)
     cache_dir = config.data.cache_dir or config.output_dir / "token_cache"
     failures = build_shards(
         files, tokenizer, Path(cache_dir), config.data.tokenize_batch_size, context.rank, context.world_size,
@@ -73,9 +79,12 @@ def prepare_data(
             "sequences": len(lang),
             "tokens": lang.tokens,
             "documents": sum(s.documents for s in shards[lang.label]),
+            **text_counts(shards[lang.label]),
         }
         for lang in languages
     }
+    if context.is_main:
+        _log_text_problems(shards)
     if context.is_main:
         logger.info("%d languages, %d sequences of %d tokens", len(languages), sum(sizes.values()), config.data.seq_len)
     return TrainingData(
@@ -85,9 +94,39 @@ def prepare_data(
         probabilities=per_phase[0],
         counts=counts,
         phase_probabilities=per_phase,
-        failures=[{"language": label, "file": str(file), "error": error} for label, file, error in failures],
+        failures=[{"language": label, "file": str(file), "error": error} for label, file, error in failures]
+        + [{"language": None, "file": str(path), "error": reason} for path, reason in bad_names],
         tokenizer_hash=tokenizer_fingerprint(tokenizer),
     )
+
+
+def text_counts(shards: list[Shard]) -> dict[str, Any]:
+    """A language's lines dropped and repaired while reading its files, by reason, and its files' read errors
+    (only the keys that are not empty)."""
+    dropped: Counter = Counter()
+    repaired: Counter = Counter()
+    read_errors: list[str] = []
+    for shard in shards:
+        dropped.update(shard.text.get("dropped", {}))
+        repaired.update(shard.text.get("repaired", {}))
+        if shard.text.get("read_error"):
+            read_errors.append(f"{shard.source}: {shard.text['read_error']}")
+    out: dict[str, Any] = {"dropped_lines": dict(dropped), "repaired_lines": dict(repaired), "read_errors": read_errors}
+    return {key: value for key, value in out.items() if value}
+
+
+def _log_text_problems(shards: dict[str, list[Shard]]) -> None:
+    for label in sorted(shards):
+        for shard in shards[label]:
+            text = shard.text
+            dropped = ", ".join(f"{n} ({reason})" for reason, n in sorted(text.get("dropped", {}).items()))
+            if dropped:
+                logger.warning("%s (%s): lines dropped: %s", shard.source, label, dropped)
+            if text.get("repaired", {}).get("bom"):
+                logger.info("%s (%s): byte-order mark removed", shard.source, label)
+            if text.get("read_error"):
+                logger.warning("%s (%s): read stopped, the %d documents before were kept: %s", shard.source, label,
+                               shard.documents, text["read_error"])  # fmt: skip
 
 
 def _probabilities(sizes: dict[str, int], phase: Phase, head_weight: float) -> dict[str, float]:

@@ -22,15 +22,16 @@ from typing import Any
 import torch
 
 from glot500.core.errors import ConfigError, Glot500Error
+from glot500.core.locks import output_lock
 from glot500.core.manifest import write_manifest
 from glot500.train import distributed
 from glot500.train.checkpoint import (
     TrainerState,
     export_model,
-    latest_checkpoint,
     load_model_weights,
     load_training_state,
     restore_rng,
+    resume_checkpoint,
     rng_state,
     save_checkpoint,
 )
@@ -80,8 +81,8 @@ def train(config: TrainConfig) -> TrainResult:
     # Compiled CPU kernels are only reproducible (and a resumed run exact) in deterministic mode; on CUDA it
     # would cost speed (and eager CUDA embedding backward is not bit-reproducible either).
     deterministic = config.model.compile and context.device.type == "cpu"
-    try:
-        with deterministic_kernels(deterministic):
+    try:  # one run per output_dir: a second one stops at once (rank 0 holds the lock for the whole job)
+        with deterministic_kernels(deterministic), output_lock(config.output_dir, "training run", context.is_main):
             return _train(config, context)
     finally:
         distributed.cleanup(context)
@@ -98,11 +99,11 @@ def _train(config: TrainConfig, ctx: distributed.Context) -> TrainResult:
         torch.set_num_threads(config.cpu_threads)
     torch.manual_seed(config.seed + ctx.rank)  # dropout masks differ between processes
     phases = resolve_phases(config)  # none configured: one phase of max_steps
+    resume = resume_checkpoint(config.output_dir)  # the newest intact one; before tokenizing: none intact stops here
     model, tokenizer = build_model(config.model, config.data.seq_len)
     new_rows = _new_rows(config, phases, model, ctx)
     model.to(ctx.device).train()
     data = prepare_data(config, tokenizer, ctx, config.micro_batch_size, phases)
-    resume = latest_checkpoint(config.output_dir)
     if resume is not None:
         load_model_weights(resume, model)  # full weights, before DDP/FSDP take the model
     objective = distributed.wrap(MaskedLMObjective(model), ctx, config.distributed)

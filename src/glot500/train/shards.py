@@ -3,7 +3,8 @@
 Layout under ``<cache_dir>/<tokenizer hash>/``::
 
     <label>/<file key>.u32     token ids (uint32), each document followed by </s>
-    <label>/<file key>.json    done marker: source file, documents, tokens (written last, atomically)
+    <label>/<file key>.json    done marker: source file, documents, tokens, lines dropped or repaired and why
+                               (:mod:`glot500.train.text`), written last, atomically
 
 ``<file key>`` hashes the source path, size and modification time, so an edited file is tokenized again
 and a new file adds a shard while the others are reused. A shard without its done marker is rebuilt,
@@ -22,7 +23,7 @@ import json
 import logging
 import os
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from itertools import chain
 from pathlib import Path
 from typing import Any
@@ -34,7 +35,7 @@ from glot500.core.textio import batched
 
 logger = logging.getLogger(__name__)
 
-SHARD_FORMAT = 1
+SHARD_FORMAT = 2  # 2: lines with NUL bytes or invalid UTF-8 dropped and counted (1 kept them, replaced)
 TOKEN_DTYPE = np.uint32  # 401K-token vocabularies overflow uint16
 PROBE_LINES = 8  # per corpus file, for the proof that sentencepiece gives the fast tokenizer's ids
 PROBE_TOTAL = 4000  # lines in all (fewer per file on corpora of many files)
@@ -50,6 +51,7 @@ class Shard:
     path: Path
     documents: int
     tokens: int
+    text: dict[str, Any] = field(default_factory=dict)  # TextAccount.to_json(): dropped / repaired / read_error
 
     def load(self) -> np.ndarray:
         """The shard's token ids as a read-only memory map (no copy into RAM)."""
@@ -96,7 +98,7 @@ def build_shards(
     jobs = [(label, file) for label in sorted(files_by_label) for file in files_by_label[label]]
     # Assign by position in the full job list, not in the missing list: processes look at the cache at
     # slightly different times, and every missing shard must still have exactly one owner.
-    missing = {job for job in jobs if not _marker_path(root, *job).is_file()}
+    missing = {job for job in jobs if _read_marker(root, *job) is None}  # a damaged shard is rebuilt too
     mine = [job for index, job in enumerate(jobs) if index % world_size == rank and job in missing]
     if missing and rank == 0:
         logger.info("tokenizing %d of %d corpus files into %s", len(missing), len(jobs), root)
@@ -276,11 +278,12 @@ def load_shards(files_by_label: dict[str, list[Path]], tokenizer: Any, cache_dir
     for label in sorted(files_by_label):
         for file in files_by_label[label]:
             marker = _marker_path(root, label, file)
-            if not marker.is_file():
+            info = _read_marker(root, label, file)
+            if info is None:
                 logger.warning("%s (%s): no token shard (tokenization failed?), left out", file, label)
                 continue
-            info = json.loads(marker.read_text(encoding="utf-8"))
-            shard = Shard(label, info["source"], marker.with_suffix(".u32"), info["documents"], info["tokens"])
+            shard = Shard(label, info["source"], marker.with_suffix(".u32"), info["documents"], info["tokens"],
+                          info.get("text", {}))  # fmt: skip
             shards.setdefault(label, []).append(shard)
     if not shards:
         raise InputError(f"no tokenized data in {root}: every corpus file failed or is empty")
@@ -291,23 +294,43 @@ def _marker_path(root: Path, label: str, file: Path) -> Path:
     return root / label / f"{file_key(file)}.json"
 
 
+def _read_marker(root: Path, label: str, file: Path) -> dict[str, Any] | None:
+    """A finished shard's marker, or ``None`` when it is missing or the shard is damaged (an unreadable marker, a
+    token file of another size than the marker says: a disk that filled up, a cache copied in part)."""
+    marker = _marker_path(root, label, file)
+    if not marker.is_file():
+        return None
+    try:
+        info = json.loads(marker.read_text(encoding="utf-8"))
+        expected = int(info["tokens"]) * np.dtype(TOKEN_DTYPE).itemsize
+        actual = marker.with_suffix(".u32").stat().st_size if expected else 0
+    except (OSError, ValueError, KeyError, TypeError) as error:
+        logger.warning("%s: damaged token shard of %s (%s), tokenized again", marker, file, error)
+        return None
+    if actual != expected:
+        logger.warning("%s: token file has %d bytes, expected %d: tokenized again", marker, actual, expected)
+        return None
+    return info
+
+
 def _tokenize_file(
     label: str, file: Path, encode: Callable[[list[str]], np.ndarray], root: Path, batch_size: int,
     progress: bool = False, rank: int = 0,
 ) -> None:  # fmt: skip
     """Write ``<key>.u32`` through a temporary name, then the done marker (both atomically renamed)."""
     from glot500.core.progress import progress as progress_bar
-    from glot500.corpus.reader import iter_texts
+    from glot500.train.text import TextAccount, training_texts
 
     marker = _marker_path(root, label, file)
     marker.parent.mkdir(parents=True, exist_ok=True)
     tokens_path = marker.with_suffix(".u32")
     partial = tokens_path.with_name(f"{tokens_path.name}.{os.getpid()}.partial")
     documents = tokens = 0
+    account = TextAccount()
     bar = progress_bar(desc=label, unit="doc", leave=False, disable=not progress, position=rank + 1)
     try:
         with open(partial, "wb") as out:
-            for batch in batched(iter_texts([file]), batch_size):
+            for batch in batched(training_texts(file, account), batch_size):
                 flat = encode(batch)
                 out.write(flat.tobytes())
                 tokens += int(flat.size)
@@ -319,7 +342,8 @@ def _tokenize_file(
     finally:
         bar.close()
     os.replace(partial, tokens_path)
-    info = {"source": str(file), "label": label, "documents": documents, "tokens": tokens, "format": SHARD_FORMAT}
+    info = {"source": str(file), "label": label, "documents": documents, "tokens": tokens, "format": SHARD_FORMAT,
+            "text": account.to_json()}  # fmt: skip
     tmp_marker = marker.with_name(f"{marker.name}.{os.getpid()}.partial")
     tmp_marker.write_text(json.dumps(info, ensure_ascii=False) + "\n", encoding="utf-8")
     os.replace(tmp_marker, marker)
