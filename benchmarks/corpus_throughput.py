@@ -67,7 +67,7 @@ def limit_input(folder: Path, max_mb: float, target: Path) -> float:
 
 def time_build(folder: Path, out: Path, workers: int, minhash: bool, tasks: int) -> tuple[float, float]:
     from glot500.corpus.config import CorpusConfig, SourceConfig
-    from glot500.corpus.pipeline import build_corpus
+    from glot500.corpus.build import build_corpus
 
     config = CorpusConfig(
         sources=[SourceConfig(type="text", path=str(folder), name="bench")],

@@ -200,7 +200,7 @@ class FinalizeStep(PipelineStep):
 
     def run(self, data: DocumentsPipeline = None, rank: int = 0, world_size: int = 1) -> DocumentsPipeline:
         from glot500.corpus.config import CorpusConfig
-        from glot500.corpus.pipeline import finalize
+        from glot500.corpus.build import finalize
 
         finalize(CorpusConfig.model_validate(self.config), self.tasks, self.n_units)
         return iter(())

@@ -109,7 +109,7 @@ def validate_corpus(stage: Stage) -> list[str]:
 def run_corpus(ctx: StageContext) -> None:
     from glot500.corpus.config import CorpusConfig
 
-    build_corpus = stage_api("glot500.corpus.pipeline", "build_corpus", "corpus")
+    build_corpus = stage_api("glot500.corpus.build", "build_corpus", "corpus")
     config = CorpusConfig.model_validate(corpus_config(ctx.stage, ctx.inputs["input"], str(ctx.out_dir)))
     build_corpus(config)
 
