@@ -14,8 +14,8 @@ import pyarrow.parquet as pq
 import pytest
 from corpus_fixtures import sentences, write_lines
 
-from glot500.corpus.config import CorpusConfig, SourceConfig
 from glot500.corpus.build import build_corpus
+from glot500.corpus.config import CorpusConfig, SourceConfig
 
 RUNNER = """
 import sys

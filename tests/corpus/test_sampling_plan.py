@@ -10,6 +10,7 @@ from typer.testing import CliRunner
 
 from glot500.cli import app
 from glot500.core.errors import ConfigError, InputError
+from glot500.corpus.sampler import sampling_probabilities
 from glot500.corpus.sampling_plan import (
     Phase,
     SamplingPlanConfig,
@@ -20,7 +21,6 @@ from glot500.corpus.sampling_plan import (
     read_size_table,
     write_plan_tsv,
 )
-from glot500.corpus.sampler import sampling_probabilities
 
 # deu, fra: head (XLM-R) languages; yor, wol: tail. Tail-heavy, so alpha 0.3 gives head 33.9% (< a 0.6 floor)
 SIZES = {"deu_Latn": 20_000, "fra_Latn": 8_000, "yor_Latn": 1_000_000, "wol_Latn": 100}

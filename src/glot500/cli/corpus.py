@@ -27,9 +27,9 @@ def build(
     """Build (or resume) a corpus: DIR/data/<label>/*.parquet, dropped/, stats.json, README.md, manifest.json."""
     from glot500.core.config import load_yaml, validate_config
     from glot500.core.errors import ConfigError
-    from glot500.corpus.config import CorpusConfig, source_from_path
     from glot500.corpus.build import build_corpus
-    from glot500.corpus.steps import DATATROVE_LOGS_ENV
+    from glot500.corpus.config import CorpusConfig, source_from_path
+    from glot500.corpus.process_settings import DATATROVE_LOGS_ENV
 
     data = load_yaml(config) if config else {}
     if inputs:
@@ -84,8 +84,8 @@ def sample(
     top: int = typer.Option(10, "--top", help="Languages listed on stderr, most repeated first."),
 ) -> None:
     """Glot500 temperature sampling; writes OUTPUT and OUTPUT.langs; shares and epochs per language on stderr."""
-    from glot500.corpus.sampling_plan import describe_draw
     from glot500.corpus.sampler import draw_sample, write_sample
+    from glot500.corpus.sampling_plan import describe_draw
 
     _check_head_floor(head_floor)
     drawn, available = draw_sample(
@@ -125,7 +125,14 @@ def plan(
 ) -> None:
     """Plan a recipe: per-language share, tokens and epochs, and languages repeated enough to be memorised."""
     from glot500.core.config import load_yaml, validate_config
-    from glot500.corpus.sampling_plan import SamplingPlanConfig, parse_phases, plan_recipe, read_plan_sizes, size_notes, write_plan_tsv
+    from glot500.corpus.sampling_plan import (
+        SamplingPlanConfig,
+        parse_phases,
+        plan_recipe,
+        read_plan_sizes,
+        size_notes,
+        write_plan_tsv,
+    )
 
     data = load_yaml(config) if config else {}
     flags = {
