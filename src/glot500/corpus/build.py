@@ -41,7 +41,7 @@ from glot500.corpus.dedup import (
 )
 from glot500.corpus.executors import make_executor, preload_worker_modules
 from glot500.corpus.finalize import FinalizeStep
-from glot500.corpus.process_settings import quiet_datatrove, quiet_datatrove_step
+from glot500.corpus.process_settings import quiet_datatrove
 from glot500.corpus.publish import DedupShardReader, Removal, ShardPublisher
 from glot500.corpus.steps import READ_STEP, SourceReader, dropped_writer, shard_writer
 from glot500.corpus.units import expand_sources
@@ -228,7 +228,7 @@ def chain_executors(stages: list[DatatroveStage], config: CorpusConfig, logs: Pa
     (datatrove's Ray ``depends`` re-checks unfinished dependencies only every 2 minutes)."""
     executors: list = []
     for stage in stages:
-        pipeline = [quiet_datatrove_step, *stage.pipeline]
         depends = executors[-1] if executors and config.executor.kind == "slurm" else None
-        executors.append(make_executor(stage.name, pipeline, stage.tasks, config.executor, logs / stage.name, depends))
+        executor = make_executor(stage.name, stage.pipeline, stage.tasks, config.executor, logs / stage.name, depends)
+        executors.append(executor)
     return executors[-1:] if config.executor.kind == "slurm" else executors

@@ -1,7 +1,8 @@
 """The executor factory: the same stage list runs on datatrove's local, Slurm or Ray executor, unchanged.
 
 * ``local`` (default): datatrove's ``LocalPipelineExecutor``: one task after the other in this process when
-  ``workers == 1``, else a process pool of ``workers`` per stage (datatrove's default ``forkserver`` start).
+  ``workers == 1``, else a process pool of ``workers`` per stage (datatrove's default ``forkserver`` start);
+  its tasks start with datatrove's console logs off (:class:`QuietLocalPipelineExecutor`).
 * ``slurm``: one job array per stage, chained with dependencies; ``build_corpus`` returns after submitting.
 * ``ray``: tasks on the Ray cluster that ``ray.init()`` connected to (started locally with ``workers`` CPUs when
   none is running).
@@ -15,6 +16,7 @@ from datatrove.executor import LocalPipelineExecutor
 
 from glot500.core.errors import ConfigError, MissingDependencyError
 from glot500.corpus.config import ExecutorSettings
+from glot500.corpus.process_settings import quiet_datatrove_task
 
 # What a pool worker of a corpus stage imports. The fork server (started once per process, for the first pool)
 # imports them, so that each stage's workers start with them loaded instead of importing them again
@@ -31,11 +33,23 @@ WORKER_MODULES = (
 )
 
 
+class QuietLocalPipelineExecutor(LocalPipelineExecutor):
+    """datatrove's local executor, whose tasks run with datatrove's console logs and inner progress bars off
+    unless GLOT500_DATATROVE_LOGS=1 (:mod:`glot500.corpus.process_settings`).
+
+    ``get_distributed_env`` is the documented hook datatrove calls for each task, in the process that runs it,
+    just before it sets up the task's loggers: the one place that reaches a pool worker early enough."""
+
+    def get_distributed_env(self, node_rank: int = -1):
+        quiet_datatrove_task()
+        return super().get_distributed_env(node_rank)
+
+
 def make_executor(name: str, pipeline: list, tasks: int, settings: ExecutorSettings, logging_dir: Path, depends=None):
     """A datatrove executor for one stage; ``depends`` is the previous stage's executor."""
     workers = min(settings.workers, tasks)
     if settings.kind == "local":
-        return LocalPipelineExecutor(
+        return QuietLocalPipelineExecutor(
             pipeline=pipeline, tasks=tasks, workers=workers, logging_dir=str(logging_dir), depends=depends
         )
     if settings.kind == "slurm":

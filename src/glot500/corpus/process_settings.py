@@ -2,15 +2,19 @@
 
 datatrove prints every task's pipeline, progress bars and statistics to the console. A build of hundreds of
 tasks would bury its own progress bar under them, so unless ``GLOT500_DATATROVE_LOGS=1`` is set the build runs
-inside :func:`quiet_datatrove` (in the calling process) and every task starts with :func:`quiet_datatrove_step`
-(in the worker process that runs it):
+inside :func:`quiet_datatrove` (in the calling process) and every local task starts with
+:func:`quiet_datatrove_task` (in the process that runs it, see
+:class:`glot500.corpus.executors.QuietLocalPipelineExecutor`):
 
 * ``loguru``'s ``datatrove`` logger is disabled (``logger.disable``, loguru's public API);
-* ``TQDM_DISABLE=1`` switches off the progress bars datatrove's own steps draw.
+* ``TQDM_DISABLE=1`` switches off the progress bars datatrove's own steps draw in worker processes (tqdm reads
+  it when it is imported: a pool's fork server started during the build keeps it, while a process that had
+  already imported tqdm still shows the bars of its in-process stages).
 
-:func:`quiet_datatrove` puts both back when the build ends, also when it fails. The task step changes only the
-process it runs in: a pool worker (owned by the executor, gone after its stage) or, with one worker, this
-process inside :func:`quiet_datatrove`, which restores it. datatrove's statistics and per-task log files under
+:func:`quiet_datatrove` puts both back when the build ends, also when it fails. The task-side switch changes only
+the process it runs in: a pool worker (owned by the executor, gone after its stage) or, with one worker, this
+process inside :func:`quiet_datatrove`, which restores it. (Slurm and Ray tasks write their console output
+to their own log files.) datatrove's statistics and per-task log files under
 ``work/logs/<stage>/`` are written either way.
 """
 
@@ -19,8 +23,6 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
-
-from datatrove.data import DocumentsPipeline
 
 DATATROVE_LOGS_ENV = "GLOT500_DATATROVE_LOGS"
 TQDM_DISABLE_ENV = "TQDM_DISABLE"
@@ -58,8 +60,7 @@ def quiet_datatrove() -> Iterator[None]:
             os.environ[TQDM_DISABLE_ENV] = tqdm_before
 
 
-def quiet_datatrove_step(data: DocumentsPipeline, rank: int = 0, world_size: int = 1) -> DocumentsPipeline:
-    """First step of every stage: the same switches in the process that runs the task (see the module doc)."""
+def quiet_datatrove_task() -> None:
+    """The same switches in the process that runs a task, before datatrove sets up its loggers for it."""
     if not datatrove_logs_wanted():
         _silence()
-    return data
