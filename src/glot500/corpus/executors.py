@@ -28,6 +28,7 @@ WORKER_MODULES = (
     "glot500.corpus.finalize",
     "glot500.corpus.publish",
     "glot500.corpus.steps",
+    "glot500.languages",  # script detection and the language registry (the read check, finalize)
     "pyarrow.compute",
     "pyarrow.parquet",
 )
