@@ -16,15 +16,24 @@ Each figure is MB of input per second of wall-clock time per worker, plus, for o
 this process (steadier on a shared machine). A build has a fixed cost (imports, lookup tables, stage start-up,
 stats, plots) that small inputs do not amortise, so (a) and (b) are also timed on ``--small-mb`` and the
 *marginal* rate (MB_big - MB_small) / (t_big - t_small) is printed: the steady-state throughput of the chain.
-Targets (issue 3): (a) >= 5, (b) >= 2 MB/s per worker, (d) >= 1.7x.
+Targets: (a) >= 5, (b) >= 2 MB/s per worker, (d) >= 1.7x.
+
+Before and after a change, on the same machine in one sitting: ``--before-src`` names the ``src/`` of another
+checkout (``git worktree add /tmp/corpus-before COMMIT``); each side runs in a fresh interpreter with its own
+sources, alternating ``--rounds`` times, and each figure's best and the ratio after/before are printed:
+
+    .venv/bin/python benchmarks/corpus_throughput.py --before-src /tmp/corpus-before/src --rounds 2
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import random
 import shutil
+import subprocess
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -65,9 +74,19 @@ def limit_input(folder: Path, max_mb: float, target: Path) -> float:
     return total / 1e6
 
 
+def import_build_corpus():
+    """``build_corpus`` of the sources on ``PYTHONPATH`` (``glot500.corpus.pipeline`` before its rename)."""
+    try:
+        from glot500.corpus.build import build_corpus
+    except ImportError:  # a checkout from before the rename, run with --before-src
+        from glot500.corpus.pipeline import build_corpus
+    return build_corpus
+
+
 def time_build(folder: Path, out: Path, workers: int, minhash: bool, tasks: int) -> tuple[float, float]:
     from glot500.corpus.config import CorpusConfig, SourceConfig
-    from glot500.corpus.pipeline import build_corpus
+
+    build_corpus = import_build_corpus()
 
     config = CorpusConfig(
         sources=[SourceConfig(type="text", path=str(folder), name="bench")],
@@ -83,21 +102,23 @@ def time_build(folder: Path, out: Path, workers: int, minhash: bool, tasks: int)
 
 
 def time_gopher(folder: Path, out: Path) -> tuple[float, float]:
+    """datatrove's stock filters on datatrove's stock local executor, reading the same chunks."""
+    from datatrove.executor import LocalPipelineExecutor
     from datatrove.pipeline.filters import GopherQualityFilter, GopherRepetitionFilter
+    from datatrove.utils.logging import logger
 
-    from glot500.corpus.config import ExecutorSettings, ReadingSettings, SourceConfig
-    from glot500.corpus.executors import make_executor
-    from glot500.corpus.steps import SourceReader, dropped_writer, quiet_datatrove_logs
+    from glot500.corpus.config import ReadingSettings, SourceConfig
+    from glot500.corpus.steps import SourceReader, dropped_writer
     from glot500.corpus.units import expand_sources
 
+    logger.disable("datatrove")  # this script's own process: its per-task console logs would bury the figures
     units = expand_sources([SourceConfig(type="text", path=str(folder), name="bench")])
     pipeline = [
-        quiet_datatrove_logs,
         SourceReader(units, ReadingSettings(), str(out / "counts"), dropped_writer(str(out), "read")),
         GopherRepetitionFilter(),
         GopherQualityFilter(),
     ]
-    executor = make_executor("gopher", pipeline, 1, ExecutorSettings(workers=1), out / "logs")
+    executor = LocalPipelineExecutor(pipeline, tasks=1, workers=1, logging_dir=str(out / "logs"))
     wall, cpu = time.perf_counter(), time.process_time()
     executor.run()
     return time.perf_counter() - wall, time.process_time() - cpu
@@ -143,7 +164,57 @@ def main() -> None:
     )
     parser.add_argument("--small-mb", type=float, default=2.0, help="size of the small build (marginal rates)")
     parser.add_argument("--skip", nargs="*", default=[], choices=["a", "b", "c", "d"], help="parts to skip")
+    parser.add_argument(
+        "--before-src",
+        type=Path,
+        help="another checkout's src/ (e.g. of an older commit): time it and this one back to back, and compare",
+    )
+    parser.add_argument("--rounds", type=int, default=1, help="with --before-src: before/after pairs (best kept)")
+    parser.add_argument("--json", type=Path, help=argparse.SUPPRESS)  # where a --before-src child puts its figures
     args = parser.parse_args()
+    if args.before_src is not None:
+        compare_before_after(args)
+        return
+    figures = run_all(args)
+    if args.json is not None:
+        args.json.write_text(json.dumps(figures))
+
+
+def child_arguments(args: argparse.Namespace, json_path: Path) -> list[str]:
+    """This script's own arguments for one timed child, without the comparison options."""
+    argv = ["--input", str(args.input), "--max-mb", str(args.max_mb), "--baseline-mb", str(args.baseline_mb)]
+    argv += ["--tasks", str(args.tasks), "--small-mb", str(args.small_mb), "--json", str(json_path)]
+    return argv + (["--skip", *args.skip] if args.skip else [])
+
+
+def run_child(src: Path, args: argparse.Namespace, label: str) -> dict:
+    """Time the sources under ``src`` in a fresh interpreter; its output goes to this console."""
+    with tempfile.TemporaryDirectory(prefix="glot500-bench-json-") as folder:
+        json_path = Path(folder) / "figures.json"
+        env = os.environ | {"PYTHONPATH": str(src.resolve())}
+        print(f"==== {label}: {src.resolve()}", flush=True)
+        subprocess.run([sys.executable, __file__, *child_arguments(args, json_path)], env=env, check=True)
+        return json.loads(json_path.read_text())
+
+
+def compare_before_after(args: argparse.Namespace) -> None:
+    """Before and after, back to back (``--rounds`` times, alternating), then each figure's best and the ratio."""
+    after_src = Path(__file__).resolve().parents[1] / "src"
+    runs: dict[str, list[dict]] = {"before": [], "after": []}
+    for round_index in range(args.rounds):
+        for label, src in (("before", args.before_src), ("after", after_src)):
+            runs[label].append(run_child(src, args, f"{label}, round {round_index + 1}"))
+    print(f"\nbefore ({args.before_src}) and after ({after_src}), best of {args.rounds} round(s), MB/s per worker")
+    print(f"(or MB per CPU-second where named; load average now {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs):")
+    names = sorted({name for run in runs["before"] + runs["after"] for name in run})
+    for name in names:
+        before = max((run[name] for run in runs["before"] if name in run), default=float("nan"))
+        after = max((run[name] for run in runs["after"] if name in run), default=float("nan"))
+        print(f"  {name:<28} before {before:8.2f}   after {after:8.2f}   after/before {after / before:6.2f}x")
+
+
+def run_all(args: argparse.Namespace) -> dict[str, float]:
+    """Every part not skipped; returns the figures by name (MB/s per worker)."""
     work = Path(tempfile.mkdtemp(prefix="glot500-bench-"))
     try:
         mb, languages = prepare_input(args.input, args.max_mb, work / "input")
@@ -151,6 +222,7 @@ def main() -> None:
         print(f"load average at start: {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs (shared machines are noisy)")
         rates = {}
         marginal = {}
+        per_cpu: dict[str, float] = {}  # one worker runs in this process: steadier than wall time when loaded
         for tag, minhash, name in (
             ("a", False, "(a) chain without MinHash, 1 worker"),
             ("b", True, "(b) chain with MinHash, 1 worker"),
@@ -159,6 +231,8 @@ def main() -> None:
                 big, small = timed_pair(work, tag, minhash, args.tasks, mb, args.small_mb)
                 rates[tag] = report(name, *big)
                 marginal[tag] = report_marginal(name, big, small)
+                per_cpu[f"({tag}) MB per CPU-second"] = big[0] / big[2]
+                per_cpu[f"({tag}) marginal MB per CPU-second"] = (big[0] - small[0]) / (big[2] - small[2])
         if "c" not in args.skip:
             base_mb = limit_input(work / "input", args.baseline_mb, work / "baseline_input")
             try:
@@ -189,6 +263,11 @@ def main() -> None:
                     f"({'met' if rates[tag] >= target else 'NOT met'}), marginal {marginal[tag]:.2f} "
                     f"({'met' if marginal[tag] >= target else 'NOT met'})"
                 )
+        figures = {f"({tag}) end-to-end": rate for tag, rate in rates.items()}
+        figures |= {f"({tag}) marginal": rate for tag, rate in marginal.items()} | per_cpu
+        if "c" in rates:
+            figures |= {f"({tag}) / stock Gopher": rates[tag] / rates["c"] for tag in ("a", "b") if tag in rates}
+        return figures
     finally:
         shutil.rmtree(work, ignore_errors=True)
 

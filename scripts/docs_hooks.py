@@ -27,7 +27,7 @@ CONFIG_PAGE = "reference/config.md"
 CONFIG_MODELS = (
     ("Pipeline (`glot500 run`, `glot500 demo`)", "glot500.pipeline.config:PipelineConfig", "glot500 run CONFIG"),
     ("Corpus (`glot500 corpus build --config`)", "glot500.corpus.config:CorpusConfig", "glot500 corpus build"),
-    ("Sampling plan (`glot500 corpus plan --config`)", "glot500.corpus.plan:PlanConfig", "glot500 corpus plan"),
+    ("Sampling plan (`glot500 corpus plan --config`)", "glot500.corpus.sampling_plan:SamplingPlanConfig", "glot500 corpus plan"),
     ("Language ID training (`glot500 lid train`)", "glot500.lid.train:LidTrainConfig", "glot500 lid train"),
     ("Vocabulary (`glot500 vocab train --config`)", "glot500.vocab.config:VocabTrainConfig", "glot500 vocab train"),
     ("Vocabulary report (`glot500 vocab report`)", "glot500.vocab.config:VocabReportConfig", "glot500 vocab report"),

@@ -13,8 +13,8 @@ from corpus_fixtures import sentences, write_lines
 from glot500.core.errors import ConfigError
 from glot500.core.stats import read_corpus_stats
 from glot500.corpus.accounting import check_accounting
+from glot500.corpus.build import build_corpus
 from glot500.corpus.config import CorpusConfig, SourceConfig
-from glot500.corpus.pipeline import build_corpus
 
 
 def make_corpus(root: Path) -> dict[str, list[str]]:
@@ -121,7 +121,7 @@ def test_bad_inputs_are_reported_and_counted(built) -> None:
 
 
 def test_small_languages_are_excluded_when_configured(tmp_path: Path) -> None:
-    from glot500.corpus.pipeline import finalize
+    from glot500.corpus.finalize import finalize
 
     for label, kind, count in (("deu_Latn", "latin", 40), ("cmn_Hani", "han", 10)):
         write_lines(tmp_path / "in" / f"{label}.txt", sentences(kind, count, seed=len(label) + count))

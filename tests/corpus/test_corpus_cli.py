@@ -82,8 +82,8 @@ def test_slurm_executor_is_chained_per_stage(tmp_path: Path) -> None:
 def test_ray_executor_builds_the_same_corpus(tmp_path: Path) -> None:
     ray = pytest.importorskip("ray")
     from glot500.corpus.accounting import check_accounting
+    from glot500.corpus.build import build_corpus
     from glot500.corpus.config import CorpusConfig, SourceConfig
-    from glot500.corpus.pipeline import build_corpus
 
     write_lines(tmp_path / "in" / "deu_Latn.txt", sentences("latin", 30, seed=5))
     write_lines(tmp_path / "in" / "cmn_Hani.txt", sentences("han", 20, seed=6) + ["", "\ufffd"])
@@ -105,8 +105,8 @@ def test_ray_executor_builds_the_same_corpus(tmp_path: Path) -> None:
 
 
 def test_two_workers_build_the_same_corpus_as_one(tmp_path: Path) -> None:
+    from glot500.corpus.build import build_corpus
     from glot500.corpus.config import CorpusConfig, SourceConfig
-    from glot500.corpus.pipeline import build_corpus
 
     for label, kind, seed in (("deu_Latn", "latin", 7), ("tha_Thai", "thai", 8), ("rus_Cyrl", "cyrillic", 9)):
         lines = sentences(kind, 30, seed=seed)

@@ -14,13 +14,13 @@ import pyarrow.parquet as pq
 import pytest
 from corpus_fixtures import sentences, write_lines
 
+from glot500.corpus.build import build_corpus
 from glot500.corpus.config import CorpusConfig, SourceConfig
-from glot500.corpus.pipeline import build_corpus
 
 RUNNER = """
 import sys
 from glot500.corpus.config import CorpusConfig
-from glot500.corpus.pipeline import build_corpus
+from glot500.corpus.build import build_corpus
 if __name__ == "__main__":
     build_corpus(CorpusConfig.model_validate_json(open(sys.argv[1]).read()))
 """

@@ -246,12 +246,14 @@ def test_cli_corpus_informed(model_assets, tmp_path):
 def test_a_failed_fasttext_run_falls_back_for_every_row_instead_of_failing(model_assets, monkeypatch):
     """fastText can end in "Encountered NaN" on a tiny corpus (seen once in CI on the pipeline test's toy data,
     three attempts in a row): no vectors is no signal, so every new row takes the documented fallback."""
-    import glot500.lid.train
+    import glot500.lid.fasttext_run
 
     def diverge(*args, **kwargs):
-        raise ConfigError("corpus-informed init: fastText training failed at lr 0.05: RuntimeError: Encountered NaN.")
+        raise glot500.lid.fasttext_run.FastTextRunError(
+            "fastText training failed at lr 0.05: RuntimeError: Encountered NaN."
+        )
 
-    monkeypatch.setattr(glot500.lid.train, "run_fasttext_clean", diverge)
+    monkeypatch.setattr(glot500.lid.fasttext_run, "run_fasttext", diverge)
     model, old_tok = load_mlm(model_assets["base_model"])
     new_tok = AutoTokenizer.from_pretrained(model_assets["merged_tok"])
     model, counts = extend_embeddings_counted(model, old_tok, new_tok, "corpus-informed", 0, model_assets["corpus"])

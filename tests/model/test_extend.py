@@ -78,7 +78,7 @@ def test_subword_mean_rows_average_the_base_segmentation(model_assets):
 
 
 def test_script_mean_rows_match_the_script_distribution(model_assets):
-    from glot500.model.init import token_script
+    from glot500.languages.scripts import token_script
 
     model, old_tok, new_tok, before, _, _ = _extended(model_assets, "script-mean", seed=1)
     weight = model.get_input_embeddings().weight.detach().double()

@@ -28,9 +28,9 @@ def build(
     from glot500.core.config import load_yaml, validate_config
     from glot500.core.errors import ConfigError
     from glot500.core.paths import writing_to
+    from glot500.corpus.build import build_corpus
     from glot500.corpus.config import CorpusConfig, source_from_path
-    from glot500.corpus.pipeline import build_corpus
-    from glot500.corpus.steps import DATATROVE_LOGS_ENV
+    from glot500.corpus.process_settings import DATATROVE_LOGS_ENV
 
     data = load_yaml(config) if config else {}
     if inputs:
@@ -94,8 +94,8 @@ def sample(
     top: int = typer.Option(10, "--top", help="Languages listed on stderr, most repeated first."),
 ) -> None:
     """Glot500 temperature sampling; writes OUTPUT and OUTPUT.langs; shares and epochs per language on stderr."""
-    from glot500.corpus.plan import describe_draw
     from glot500.corpus.sampler import draw_sample, write_sample
+    from glot500.corpus.sampling_plan import describe_draw
 
     _check_head_floor(head_floor)
     drawn, available = draw_sample(
@@ -113,7 +113,7 @@ def sample(
 def plan(
     source: Path = typer.Argument(..., help="A size table (.tsv: label + size columns) or a corpus folder/stats.json."),
     config: Path | None = typer.Option(
-        None, "--config", "-c", help="YAML recipe (keys of glot500.corpus.plan.PlanConfig)."
+        None, "--config", "-c", help="YAML recipe (keys of glot500.corpus.sampling_plan.SamplingPlanConfig)."
     ),
     alpha: float | None = typer.Option(None, "--alpha", help="Sampling exponent, one phase (default 0.3)."),
     head_floor: float | None = typer.Option(None, "--head-floor", help="Minimum total share of head languages."),
@@ -135,7 +135,14 @@ def plan(
 ) -> None:
     """Plan a recipe: per-language share, tokens and epochs, and languages repeated enough to be memorised."""
     from glot500.core.config import load_yaml, validate_config
-    from glot500.corpus.plan import PlanConfig, parse_phases, plan_recipe, read_plan_sizes, size_notes, write_plan_tsv
+    from glot500.corpus.sampling_plan import (
+        SamplingPlanConfig,
+        parse_phases,
+        plan_recipe,
+        read_plan_sizes,
+        size_notes,
+        write_plan_tsv,
+    )
 
     data = load_yaml(config) if config else {}
     flags = {
@@ -150,7 +157,7 @@ def plan(
     elif steps is not None:
         data.pop("phases", None)
         data["steps"] = steps
-    recipe = validate_config(PlanConfig, data, str(config or "command line"))
+    recipe = validate_config(SamplingPlanConfig, data, str(config or "command line"))
     sizes = read_plan_sizes(source, recipe.size_column)
     for problem in sizes.problems:  # one line each; the other rows are planned
         typer.echo(f"error: {problem}", err=True)
@@ -169,7 +176,7 @@ def _check_head_floor(head_floor: float) -> None:
 def _print_plan(result, top: int, err: bool = False) -> None:
     from rich.console import Console
 
-    from glot500.corpus.plan import format_plan_summary, plan_table
+    from glot500.corpus.sampling_plan import format_plan_summary, plan_table
 
     typer.echo(format_plan_summary(result), err=err)
     if top > 0:

@@ -25,6 +25,8 @@ from datatrove.data import Document, DocumentsPipeline
 from datatrove.io import get_datafolder
 from datatrove.pipeline.base import PipelineStep
 
+from glot500.core.io import write_json_atomic
+
 SHARD_NAME = "{rank:05d}.parquet"
 
 
@@ -127,8 +129,6 @@ class ShardPublisher(PipelineStep):
         self.relabel_folder = relabel_folder
 
     def run(self, data: DocumentsPipeline = None, rank: int = 0, world_size: int = 1) -> DocumentsPipeline:
-        from glot500.corpus.steps import write_json_atomic
-
         table = read_shard(self.shard_folder, rank)
         relabels: list[list] = []
         if table is not None:

@@ -1,5 +1,5 @@
 """The corpus pipeline's own datatrove blocks: the source reader (read errors to ``dropped/read/``), the
-intermediate shard writer, the ``dropped/`` writer and the finalize step (``data/``: :mod:`.publish`).
+intermediate shard writer and the ``dropped/`` writer (``data/``: :mod:`.publish`; the last stage: :mod:`.finalize`).
 
 Documents carry ``metadata["lang"]`` (label, may be changed by script relabelling), ``metadata["original_lang"]``
 (the label the chunk was read with; accounting is by this one) and ``metadata["source"]``.
@@ -7,71 +7,20 @@ Documents carry ``metadata["lang"]`` (label, may be changed by script relabellin
 
 from __future__ import annotations
 
-import json
-import os
-from functools import lru_cache, partial
+from functools import partial
 from pathlib import Path
 
 from datatrove.data import Document, DocumentsPipeline
 from datatrove.pipeline.base import PipelineStep
 from datatrove.pipeline.writers.disk_base import DiskWriter
 
+from glot500.core.io import write_json_atomic
 from glot500.corpus.config import ReadingSettings
 from glot500.corpus.sources.base import Problems
 from glot500.corpus.units import InputUnit, read_unit
 from glot500.corpus.writers import ColumnarParquetWriter
 
 READ_STEP = "read"
-DATATROVE_LOGS_ENV = "GLOT500_DATATROVE_LOGS"
-
-
-def quiet_datatrove_logs(data: DocumentsPipeline, rank: int = 0, world_size: int = 1) -> DocumentsPipeline:
-    """First "step" of every stage: silence datatrove's per-task console logs unless GLOT500_DATATROVE_LOGS=1
-    (its stats files under ``work/logs/<stage>/stats/`` are still written)."""
-    if os.environ.get(DATATROVE_LOGS_ENV, "0") != "1":
-        from datatrove.utils.logging import logger
-
-        logger.disable("datatrove")
-        os.environ["TQDM_DISABLE"] = "1"  # datatrove's inner progress bars; ours passes disable=False
-    relax_gc()
-    return data
-
-
-TASK_GC_THRESHOLD = 50_000
-
-
-def relax_gc() -> None:
-    """Collect the youngest generation every 50,000 allocations instead of 700: a task allocates a few objects
-    per chunk and keeps batches of them alive, so the default collects (and promotes) constantly; 15% of a
-    task's CPU time on verse-length chunks. Older generations keep their default ratios."""
-    import gc
-
-    _, middle, oldest = gc.get_threshold()
-    gc.set_threshold(max(TASK_GC_THRESHOLD, gc.get_threshold()[0]), middle, oldest)
-
-
-def cache_loguru_lib_dirs() -> None:
-    """datatrove adds a loguru handler per task, and loguru lists the interpreter's library folders for each
-    (hundreds of ``sysconfig`` calls, ~45 ms: 15 s over the ~300 tasks of a 731-language build); list them once
-    per process. A no-op if loguru changes that private helper."""
-    try:
-        from loguru._better_exceptions import ExceptionFormatter
-    except ImportError:  # pragma: no cover - datatrove depends on loguru
-        return
-    helper = ExceptionFormatter.__dict__.get("_get_lib_dirs")
-    if isinstance(helper, staticmethod) and not hasattr(helper.__func__, "cache_info"):
-        ExceptionFormatter._get_lib_dirs = staticmethod(lru_cache(maxsize=1)(helper.__func__))
-
-
-def write_json_atomic(path: str | Path, data: object, indent: int | None = None) -> None:
-    """Write JSON so that a reader (or a resumed run) never sees half a file."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    tmp.write_text(
-        json.dumps(data, ensure_ascii=False, sort_keys=indent is None, indent=indent) + "\n", encoding="utf-8"
-    )
-    os.replace(tmp, path)
 
 
 class InputCounter:
@@ -184,23 +133,3 @@ def dropped_writer(output_dir: str, step: str, default_reason: str = "filtered")
         DROPPED_COLUMNS,
         partial(_dropped_row, step, default_reason),
     )
-
-
-class FinalizeStep(PipelineStep):
-    """The last stage (one task): exclusion, stats.json with the accounting check, corpus card, manifest."""
-
-    name = "glot500 finalize"
-    type = "📊 - STATS"
-
-    def __init__(self, config: dict, tasks: int, n_units: int) -> None:
-        super().__init__()
-        self.config = config  # plain JSON: the task may run in another process or on another node
-        self.tasks = tasks
-        self.n_units = n_units
-
-    def run(self, data: DocumentsPipeline = None, rank: int = 0, world_size: int = 1) -> DocumentsPipeline:
-        from glot500.corpus.config import CorpusConfig
-        from glot500.corpus.pipeline import finalize
-
-        finalize(CorpusConfig.model_validate(self.config), self.tasks, self.n_units)
-        return iter(())

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from functools import lru_cache
+from functools import cache, lru_cache
 
 from GlotScript import sp
 
@@ -78,3 +78,13 @@ def is_known_script(script: str) -> bool:
     from GlotScript.GlotScript import SCRIPT_RANGES
 
     return script in SCRIPT_RANGES or script in _COMPOSITES or not script_name(script).startswith("Unknown")
+
+
+SPIECE_UNDERLINE = "\u2581"  # SentencePiece's word-start marker
+
+
+@cache  # pure; called for every base token by several embedding inits and their statistics
+def token_script(token: str) -> str:
+    """ISO 15924 script of a vocabulary token (``▁`` ignored; ``Zyyy`` for digits/punctuation)."""
+    text = token.replace(SPIECE_UNDERLINE, "")
+    return detect_script(text) if text else NO_SCRIPT

@@ -13,8 +13,6 @@ import json
 import logging
 import lzma
 import random
-import subprocess
-import sys
 import tempfile
 import time
 from collections import Counter
@@ -28,6 +26,7 @@ from pydantic import Field
 from glot500.core.config import StrictModel
 from glot500.core.errors import ConfigError, InputError
 from glot500.core.manifest import git_sha, library_versions
+from glot500.lid.fasttext_run import FastTextRunError, run_fasttext
 from glot500.lid.identifier import LABEL_PREFIX, LanguageIdentifier
 
 logger = logging.getLogger(__name__)
@@ -174,17 +173,11 @@ def _split_examples(
     return train, heldout, errors
 
 
-_TRAIN_SCRIPT = (
-    "import fasttext, json, sys; fasttext.train_supervised(**json.loads(sys.argv[1])).save_model(sys.argv[2])"
-)
-
-
 def _train_supervised(train_file: Path, output: Path, config: LidTrainConfig, attempts: int = 3) -> float:
     """fastText supervised training into ``output``; returns the learning rate used.
 
-    fastText runs in a fresh interpreter that imports nothing else: inside a process that has run the corpus
-    pipeline, the same seeded training on the same file intermittently "encounters NaN" (seen in the test
-    suite; a clean interpreter never did). A real divergence is retried with half the learning rate.
+    fastText runs in a fresh interpreter (:mod:`glot500.lid.fasttext_run`, which says why); a divergence is
+    retried with half the learning rate.
     """
     arguments = {
         "input": str(train_file),
@@ -201,30 +194,10 @@ def _train_supervised(train_file: Path, output: Path, config: LidTrainConfig, at
         "seed": config.seed,
         "verbose": 2 if logger.isEnabledFor(logging.DEBUG) else 0,
     }
-    return run_fasttext_clean(_TRAIN_SCRIPT, arguments, output, "lid train", hint="; try a lower --lr",
-                              attempts=attempts)  # fmt: skip
-
-
-def run_fasttext_clean(
-    script: str, arguments: dict, output: Path, name: str, hint: str = "", attempts: int = 3
-) -> float:
-    """Run ``python -c script ARGUMENTS_JSON OUTPUT`` in a fresh interpreter; returns the learning rate used.
-
-    A fresh interpreter that imports nothing else (see :func:`_train_supervised` for why); a "NaN" divergence is
-    retried with half the learning rate, any other failure is a :class:`ConfigError` naming ``name``.
-    """
-    lr = arguments["lr"]
-    for attempt in range(attempts):
-        command = [sys.executable, "-c", script, json.dumps(arguments | {"lr": lr}), str(output)]
-        result = subprocess.run(command, capture_output=True, text=True)
-        if result.returncode == 0:
-            return lr
-        error = (result.stderr.strip().splitlines() or ["no message"])[-1]
-        if "NaN" not in error or attempt == attempts - 1:
-            raise ConfigError(f"{name}: fastText training failed at lr {lr}: {error}{hint}")
-        logger.warning("%s: fastText %s at lr %s; retrying with lr %s", name, error, lr, lr / 2)
-        lr /= 2
-    raise AssertionError("unreachable")
+    try:
+        return run_fasttext("supervised", arguments, output, attempts=attempts)
+    except FastTextRunError as error:
+        raise ConfigError(f"lid train: {error}; try a lower --lr") from None
 
 
 def _one_line(text: str) -> str:

@@ -39,6 +39,8 @@ from pydantic import Field
 
 from glot500.core.config import StrictModel
 from glot500.core.errors import ConfigError, InputError
+from glot500.languages.scripts import token_script
+from glot500.lid import fasttext_run
 
 logger = logging.getLogger(__name__)
 
@@ -199,41 +201,17 @@ def tokenize_to_file(sample: dict[str, list[str]], tokenizer: Any, path: Path, b
 
 
 # ---- 3. fastText ------------------------------------------------------------------------------------------
-_VECTORS_SCRIPT = """
-import json, sys
-import fasttext, numpy as np
-from fasttext import FastText
-arguments, out = json.loads(sys.argv[1]), sys.argv[2]
-# train_unsupervised takes no seed argument but copies every default into the C++ args: set it there
-FastText.unsupervised_default["seed"] = arguments.pop("seed")
-# Without character n-grams fasttext sets bucket = 0, and that path diverges at random (vector norms of 1e3 to
-# 1e14, or "Encountered NaN", from run to run with one thread and one seed); a few unused buckets avoid it.
-build_args = FastText._build_args
-def keep_buckets(args, manually_set):
-    built = build_args(args, manually_set)
-    built.bucket = max(built.bucket, 1000)
-    return built
-FastText._build_args = keep_buckets
-model = fasttext.train_unsupervised(**arguments)
-words = [w for w in model.get_words(on_unicode_error="replace") if w != "</s>"]
-rows = [model.get_word_vector(w) for w in words]
-vectors = np.stack(rows) if rows else np.zeros((0, arguments["dim"]), dtype=np.float32)
-np.save(out + "/vectors.npy", vectors.astype(np.float32), allow_pickle=False)
-with open(out + "/words.json", "w", encoding="utf-8") as handle:
-    json.dump(words, handle, ensure_ascii=False)
-"""
-
-
 def train_piece_vectors(
     text_file: Path, scratch: Path, options: CorpusInitOptions, attempts: int = 3
 ) -> tuple[list[str], np.ndarray]:
     """``(pieces, vectors (n, dim) float32)`` from fastText trained on ``text_file``.
 
-    A fresh interpreter that imports only fastText and numpy: inside a process that has run other work the
-    same seeded training intermittently "encounters NaN" (the project saw it in ``lid.train``); a clean one
-    never did. A real divergence is retried with half the learning rate.
+    fastText runs in a fresh interpreter (:mod:`glot500.lid.fasttext_run`, which says why); a divergence is
+    retried with half the learning rate.
+
+    Raises:
+        ConfigError: fastText failed (the caller falls back to the documented inits for every row).
     """
-    from glot500.lid.train import run_fasttext_clean
 
     arguments = {
         "input": str(text_file), "model": options.model, "dim": options.dim, "ws": options.window,
@@ -241,7 +219,10 @@ def train_piece_vectors(
         "minn": options.minn, "maxn": options.maxn, "bucket": options.bucket,
         "t": options.subsample, "thread": options.threads, "seed": options.seed, "verbose": 0,
     }  # fmt: skip
-    run_fasttext_clean(_VECTORS_SCRIPT, arguments, scratch, "corpus-informed init", attempts=attempts)
+    try:
+        fasttext_run.run_fasttext("unsupervised", arguments, scratch, attempts=attempts)
+    except fasttext_run.FastTextRunError as error:
+        raise ConfigError(f"corpus-informed init: {error}") from None
     words = json.loads((scratch / "words.json").read_text(encoding="utf-8"))
     return words, np.load(scratch / "vectors.npy", allow_pickle=False)
 
@@ -353,8 +334,6 @@ def mixture_from_vectors(
 
 def script_coverage(old_tokenizer: Any, new_tokens: Sequence[str], informed: list[int]) -> dict[str, Any]:
     """How many new pieces per script got a corpus-informed row, and how many of scripts the base never saw."""
-    from glot500.model.init import token_script
-
     special = set(old_tokenizer.all_special_tokens)
     base_scripts = {token_script(token) for token in old_tokenizer.get_vocab() if token not in special}
     hit = set(informed)

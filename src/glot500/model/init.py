@@ -20,15 +20,15 @@ from __future__ import annotations
 import logging
 from collections import defaultdict
 from collections.abc import Sequence
-from functools import cache
 from typing import Any
 
 import torch
 
+from glot500.languages.scripts import token_script
+
 logger = logging.getLogger(__name__)
 
 INIT_STRATEGIES = ("random", "mean", "subword-mean", "script-mean", "corpus-informed")
-SPIECE_UNDERLINE = "\u2581"  # SentencePiece's word-start marker
 
 
 def random_rows(n_new: int, hidden: int, initializer_range: float, generator: torch.Generator) -> torch.Tensor:
@@ -66,15 +66,6 @@ def mean_of_rows(
         biases = torch.zeros(len(groups), dtype=torch.float64).index_add_(0, owner, bias[flat]) / denominator
         biases[empty] = bias.mean()
     return rows, biases, int(empty.sum())
-
-
-@cache  # pure; called for every base token by several inits and their statistics
-def token_script(token: str) -> str:
-    """ISO 15924 script of a vocabulary token (``▁`` ignored; ``Zyyy`` for digits/punctuation)."""
-    from glot500.languages import detect_script
-
-    text = token.replace(SPIECE_UNDERLINE, "")
-    return detect_script(text) if text else "Zyyy"
 
 
 def gaussian_sampler(rows: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:

@@ -21,7 +21,6 @@ import fcntl
 import hashlib
 import json
 import logging
-import os
 import resource
 import time
 from collections.abc import Callable, Iterator, Mapping
@@ -32,6 +31,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from glot500.core.errors import ConfigError, Glot500Error
+from glot500.core.io import write_json_atomic
 from glot500.core.paths import remove_own_output
 from glot500.pipeline.graph import InputValue, Stage, is_reference, reference_stage
 
@@ -101,12 +101,6 @@ def read_json(path: Path) -> dict[str, Any] | None:
         return json.loads(path.read_text(encoding="utf-8"))
     except (json.JSONDecodeError, OSError):
         return None  # a record torn by a kill is no record
-
-
-def _write_json(path: Path, data: dict[str, Any]) -> None:
-    tmp = path.with_suffix(".tmp")
-    tmp.write_text(json.dumps(data, indent=2, sort_keys=True, default=str) + "\n", encoding="utf-8")
-    os.replace(tmp, path)  # atomic: a kill never leaves half a record
 
 
 class Pipeline:
@@ -275,7 +269,7 @@ class Pipeline:
         (out_dir / RECORD_NAME).unlink(missing_ok=True)
         started = datetime.now(UTC).isoformat(timespec="seconds")
         running.parent.mkdir(exist_ok=True)
-        _write_json(running, {"fingerprint": identity["fingerprint"], "started": started})
+        write_json_atomic(running, {"fingerprint": identity["fingerprint"], "started": started}, indent=2, default=str)
         context = StageContext(stage, out_dir, self._resolve_inputs(stage), self.workdir)
         begin, cpu_begin = time.perf_counter(), _cpu_seconds()
         logger.info("stage %s (%s): running into %s", stage.name, stage.kind, out_dir)
@@ -292,7 +286,7 @@ class Pipeline:
             # the work than wall time (wall on an idle machine >= cpu_seconds / cores).
             "cpu_seconds": round(_cpu_seconds() - cpu_begin, 3),
         }
-        _write_json(out_dir / RECORD_NAME, record)
+        write_json_atomic(out_dir / RECORD_NAME, record, indent=2, default=str)
         running.unlink(missing_ok=True)
         return seconds
 

@@ -2,34 +2,33 @@
 
 Every adapter merges what the pipeline supplies (input and output paths, languages, seed) into the stage's own
 options from the YAML section and validates the result with the stage's own pydantic model, so config errors
-carry the section's key. Stage APIs are imported lazily; one that is missing raises a clear error.
+carry the section's key. Each adapter calls its stage's API by a plain import; only the model extension is
+imported when its stage runs (it loads torch, seconds that validating a config or a dry run should not pay).
 """
 
 from __future__ import annotations
 
-import importlib
 import logging
 from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
-from glot500.core.errors import Glot500Error, InputError
+from glot500.core.errors import InputError
+from glot500.corpus.build import build_corpus
+from glot500.evaluate.suite import evaluate
 from glot500.pipeline.graph import Stage
 from glot500.pipeline.runner import StageContext, StageKind
+from glot500.report.build import build_report
+from glot500.train import train
+from glot500.vocab.merge import merge
+from glot500.vocab.report import build_report as build_vocab_report
+from glot500.vocab.train import train_vocab
 
 logger = logging.getLogger(__name__)
 
 PIPELINE_KEYS = ("languages", "seed")  # option keys the pipeline adds to a stage's own ones
 _PLACEHOLDER = "/pipeline/placeholder"  # stands in for paths that exist only once upstream stages ran
-
-
-def stage_api(module: str, name: str, stage: str) -> Any:
-    """``module.name``, or a :class:`Glot500Error` saying the stage has not landed yet."""
-    try:
-        return getattr(importlib.import_module(module), name)
-    except (ModuleNotFoundError, AttributeError):
-        raise Glot500Error(f"stage {stage} not available yet: {module}.{name} is missing") from None
 
 
 def config_problems(model: type[BaseModel], data: dict[str, Any]) -> list[str]:
@@ -109,7 +108,6 @@ def validate_corpus(stage: Stage) -> list[str]:
 def run_corpus(ctx: StageContext) -> None:
     from glot500.corpus.config import CorpusConfig
 
-    build_corpus = stage_api("glot500.corpus.pipeline", "build_corpus", "corpus")
     config = CorpusConfig.model_validate(corpus_config(ctx.stage, ctx.inputs["input"], str(ctx.out_dir)))
     build_corpus(config)
 
@@ -136,7 +134,6 @@ def validate_vocab_train(stage: Stage) -> list[str]:
 def run_vocab_train(ctx: StageContext) -> None:
     from glot500.vocab.config import VocabTrainConfig
 
-    train_vocab = stage_api("glot500.vocab.train", "train_vocab", "vocab train")
     train_vocab(VocabTrainConfig.model_validate(vocab_config(ctx.stage, str(ctx.inputs["corpus"]), str(ctx.out_dir))))
 
 
@@ -146,7 +143,6 @@ def validate_vocab_extend(stage: Stage) -> list[str]:
 
 
 def run_vocab_extend(ctx: StageContext) -> None:
-    merge = stage_api("glot500.vocab.merge", "merge", "vocab extend")
     merge(str(ctx.inputs["base"]), _spm_model_of(Path(ctx.inputs["add"])), ctx.out_dir, **own_options(ctx.stage))
 
 
@@ -191,7 +187,8 @@ def validate_model_extend(stage: Stage) -> list[str]:
 
 
 def run_model_extend(ctx: StageContext) -> None:
-    extend_model = stage_api("glot500.model.extend", "extend_model", "model extend")
+    from glot500.model.extend import extend_model  # torch: imported when the stage runs
+
     options = own_options(ctx.stage)
     init = options.get("init", "mean")
     # Only corpus-informed reads the corpus (graph.py gives it the input then, so it is fingerprinted too).
@@ -229,7 +226,6 @@ def validate_train(stage: Stage) -> list[str]:
 def run_train(ctx: StageContext) -> None:
     from glot500.train.config import train_config_from_dict
 
-    train = stage_api("glot500.train", "train", "train")
     languages = resolve_languages(ctx.stage.options.get("languages", "all"), ctx.inputs["corpus"])
     config = train_config_from_dict(train_config(ctx.stage, ctx.inputs, str(ctx.out_dir), languages))
     train(config)
@@ -281,7 +277,6 @@ class NamedEncoder:
 def run_evaluate(ctx: StageContext) -> None:
     from glot500.evaluate.config import EvalConfig
 
-    evaluate = stage_api("glot500.evaluate.suite", "evaluate", "evaluate")
     config = EvalConfig.model_validate(own_options(ctx.stage))
     models = model_inputs(ctx.inputs)
     specs = task_specs(ctx.inputs["tasks"], config.suite_extras)
@@ -314,8 +309,7 @@ def validate_vocab_report(stage: Stage) -> list[str]:
 def run_vocab_report(ctx: StageContext) -> None:
     from glot500.vocab.config import VocabReportConfig
 
-    build = stage_api("glot500.vocab.report", "build_report", "vocab report")
-    build(VocabReportConfig.model_validate(vocab_report_config(ctx.stage, ctx.inputs, str(ctx.out_dir))))
+    build_vocab_report(VocabReportConfig.model_validate(vocab_report_config(ctx.stage, ctx.inputs, str(ctx.out_dir))))
 
 
 def validate_report(stage: Stage) -> list[str]:
@@ -327,7 +321,6 @@ def validate_report(stage: Stage) -> list[str]:
 def run_report(ctx: StageContext) -> None:
     from glot500.report.config import ReportConfig
 
-    build_report = stage_api("glot500.report.build", "build_report", "report")
     config = ReportConfig.model_validate(own_options(ctx.stage))
     corpus = ctx.inputs.get("corpus")
     stats = Path(corpus) / "stats.json" if corpus is not None else None

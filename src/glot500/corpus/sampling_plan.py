@@ -295,7 +295,7 @@ class PhaseConfig(StrictModel):
     head_floor: float = Field(0.0, ge=0, lt=1, description="minimum total share of head languages")
 
 
-class PlanConfig(StrictModel):
+class SamplingPlanConfig(StrictModel):
     """A recipe for ``glot500 corpus plan --config``: one phase (``steps``, ``alpha``) or ``phases``."""
 
     alpha: float = Field(0.3, gt=0, le=1, description="sampling exponent (one phase)")
@@ -311,7 +311,7 @@ class PlanConfig(StrictModel):
     min_size: int = Field(0, ge=0, description="leave out languages with fewer units (Glot500: 30,000 sentences)")
 
     @model_validator(mode="after")
-    def _one_schedule(self) -> PlanConfig:
+    def _one_schedule(self) -> SamplingPlanConfig:
         if self.phases is not None and self.steps is not None:
             raise ValueError("give either steps (with alpha, head_floor) or phases, not both")
         if self.phases is None and self.steps is None:
@@ -324,7 +324,7 @@ class PlanConfig(StrictModel):
         return [Phase(self.steps or 0, self.alpha, self.head_floor)]
 
 
-def plan_recipe(sizes: Mapping[str, float], config: PlanConfig, unit_tokens: float = 1.0) -> SamplingPlan:
+def plan_recipe(sizes: Mapping[str, float], config: SamplingPlanConfig, unit_tokens: float = 1.0) -> SamplingPlan:
     """:func:`plan_sampling` in tokens for a recipe; ``unit_tokens`` converts ``sizes`` (e.g. sentences).
 
     Languages under ``config.min_size`` (in the unit of ``sizes``) are left out, as the corpus would leave them.

@@ -10,9 +10,10 @@ from typer.testing import CliRunner
 
 from glot500.cli import app
 from glot500.core.errors import ConfigError, InputError
-from glot500.corpus.plan import (
+from glot500.corpus.sampler import sampling_probabilities
+from glot500.corpus.sampling_plan import (
     Phase,
-    PlanConfig,
+    SamplingPlanConfig,
     parse_phases,
     plan_recipe,
     plan_sampling,
@@ -20,7 +21,6 @@ from glot500.corpus.plan import (
     read_size_table,
     write_plan_tsv,
 )
-from glot500.corpus.sampler import sampling_probabilities
 
 # deu, fra: head (XLM-R) languages; yor, wol: tail. Tail-heavy, so alpha 0.3 gives head 33.9% (< a 0.6 floor)
 SIZES = {"deu_Latn": 20_000, "fra_Latn": 8_000, "yor_Latn": 1_000_000, "wol_Latn": 100}
@@ -98,12 +98,12 @@ def test_phase_strings_and_recipe_config() -> None:
     assert parse_phases("10:0.7, 20:0.5:0.3") == [Phase(10, 0.7, 0.0), Phase(20, 0.5, 0.3)]
     with pytest.raises(ConfigError, match="'10'"):
         parse_phases("10")
-    recipe = PlanConfig(phases=[{"steps": 10, "alpha": 0.7}], batch_size=2, seq_len=5, min_size=150)
+    recipe = SamplingPlanConfig(phases=[{"steps": 10, "alpha": 0.7}], batch_size=2, seq_len=5, min_size=150)
     plan = plan_recipe(SIZES, recipe, unit_tokens=3)
     assert plan.total_drawn == pytest.approx(10 * 2 * 5) and "wol_Latn" not in {r.label for r in plan.languages}
     assert {r.label: r.size for r in plan.languages}["yor_Latn"] == SIZES["yor_Latn"] * 3
     with pytest.raises(ValueError, match="not both"):
-        PlanConfig(steps=10, phases=[{"steps": 10, "alpha": 0.7}])
+        SamplingPlanConfig(steps=10, phases=[{"steps": 10, "alpha": 0.7}])
 
 
 def test_plan_tsv_has_every_language(tmp_path: Path) -> None:

@@ -19,26 +19,41 @@ with its reason.
 
 from __future__ import annotations
 
-import gc
 import json
 import logging
-import os
-import shutil
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 
+from datatrove.pipeline.dedup.exact_dedup import ExactDedupConfig, ExactFindDedups
+from datatrove.pipeline.dedup.minhash import MinhashDedupCluster
+
 from glot500.core.errors import ConfigError, InputError
+from glot500.core.stats import read_corpus_stats, require_some_text
 from glot500.corpus.config import CorpusConfig
+from glot500.corpus.dedup import (
+    LanguageExactDedupSignature,
+    LanguageMinhashSignature,
+    SortedMinhashBuckets,
+    exact_dedup_key,
+    minhash_config,
+)
+from glot500.corpus.executors import make_executor, preload_worker_modules
+from glot500.corpus.finalize import FinalizeStep
+from glot500.corpus.process_settings import quiet_datatrove
+from glot500.corpus.publish import DedupShardReader, Removal, ShardPublisher
+from glot500.corpus.steps import READ_STEP, SourceReader, dropped_writer, shard_writer
+from glot500.corpus.units import expand_sources
 
 logger = logging.getLogger(__name__)
-SCHEMA_VERSION = 1
 MAX_DEFAULT_TASKS = 64
 MAX_FINDER_TASKS = 8
 
 
 @dataclass
-class Stage:
+class DatatroveStage:
+    """One datatrove stage of the build: its blocks, run as ``tasks`` tasks by one executor."""
+
     name: str
     pipeline: list
     tasks: int
@@ -48,21 +63,8 @@ def default_tasks(config: CorpusConfig, n_units: int) -> int:
     return config.executor.tasks or max(1, min(n_units, MAX_DEFAULT_TASKS))
 
 
-def plan_stages(config: CorpusConfig, units: list, tasks: int) -> list[Stage]:
+def datatrove_stages(config: CorpusConfig, units: list, tasks: int) -> list[DatatroveStage]:
     """The datatrove stages for ``config`` (see the module docstring)."""
-    from datatrove.pipeline.dedup.exact_dedup import ExactDedupConfig, ExactFindDedups
-    from datatrove.pipeline.dedup.minhash import MinhashDedupCluster
-
-    from glot500.corpus.dedup import (
-        LanguageExactDedupSignature,
-        LanguageMinhashSignature,
-        SortedMinhashBuckets,
-        exact_dedup_key,
-        minhash_config,
-    )
-    from glot500.corpus.publish import DedupShardReader, Removal, ShardPublisher
-    from glot500.corpus.steps import READ_STEP, FinalizeStep, SourceReader, dropped_writer, shard_writer
-
     out = Path(config.output)
     work = out / "work"
     # fixed by the task count, not by --workers: signatures of finished tasks are partitioned for it (resume)
@@ -79,26 +81,26 @@ def plan_stages(config: CorpusConfig, units: list, tasks: int) -> list[Stage]:
         *cleaning_filters(config),
         shard_writer(shards),
     ]
-    stages = [Stage("ingest", ingest, tasks)]
+    stages = [DatatroveStage("ingest", ingest, tasks)]
     removals: list[Removal] = []
     if config.exact_dedup.enabled:
         ingest.append(LanguageExactDedupSignature(str(work / "exact_sigs"), exact, finder_workers=finder_workers))
         find = ExactFindDedups(str(work / "exact_sigs"), str(work / "exact_dups"), exact)
-        stages.append(Stage("exact_find", [find], finder_workers))
+        stages.append(DatatroveStage("exact_find", [find], finder_workers))
         removals.append(Removal("exact", str(work / "exact_dups"), "exact_dedup", "duplicate"))
     if config.minhash.enabled:
         signatures = LanguageMinhashSignature(str(work / "minhash_sigs"), minhash)
         if removals:  # the MinHash stream is the shard minus exact duplicates
-            stages.append(Stage("minhash_signatures", [DedupShardReader(shards, removals), signatures], tasks))
+            stages.append(DatatroveStage("minhash_signatures", [DedupShardReader(shards, removals), signatures], tasks))
         else:  # the shard's own order is the MinHash stream
             ingest.append(signatures)
         buckets = SortedMinhashBuckets(str(work / "minhash_sigs"), str(work / "minhash_buckets"), config=minhash)
-        stages.append(Stage("minhash_buckets", [buckets], config.minhash.num_buckets))
+        stages.append(DatatroveStage("minhash_buckets", [buckets], config.minhash.num_buckets))
         cluster = MinhashDedupCluster(str(work / "minhash_buckets"), str(work / "minhash_remove"), config=minhash)
-        stages.append(Stage("minhash_cluster", [cluster], 1))
+        stages.append(DatatroveStage("minhash_cluster", [cluster], 1))
         removals.append(Removal("minhash", str(work / "minhash_remove"), "minhash", "near_duplicate"))
-    stages.append(Stage("publish", [ShardPublisher(shards, removals, str(out), str(work / "relabels"))], tasks))
-    stages.append(Stage("finalize", [FinalizeStep(config.model_dump(mode="json"), tasks, len(units))], 1))
+    stages.append(DatatroveStage("publish", [ShardPublisher(shards, removals, str(out), str(work / "relabels"))], tasks))
+    stages.append(DatatroveStage("finalize", [FinalizeStep(config.model_dump(mode="json"), tasks, len(units))], 1))
     return stages
 
 
@@ -113,7 +115,6 @@ def cleaning_filters(config: CorpusConfig) -> list:
             logger.info("cleaning: null in the config: no cleaning filters, only read checks and dedup")
         return []
     from glot500.corpus.filters import build_cleaning_filters
-    from glot500.corpus.steps import dropped_writer
 
     output = config.output
     return list(build_cleaning_filters(config.cleaning, lambda step: dropped_writer(output, step)))
@@ -127,25 +128,16 @@ def build_corpus(config: CorpusConfig, overwrite: bool = False) -> dict[str, Any
         InputError: the output overlaps an input, another build holds it, ``overwrite`` would delete a folder
             glot500 did not write, or no chunk at all was read.
     """
-    from glot500.core.stats import read_corpus_stats, require_some_text
-    from glot500.corpus.executors import shared_pools, start_fork_server
-    from glot500.corpus.steps import quiet_datatrove_logs
-    from glot500.corpus.units import expand_sources
-
-    # the in-process tasks silence datatrove's bars (TQDM_DISABLE) and relax the GC: undone when the build ends
-    gc_threshold, tqdm_disable = gc.get_threshold(), os.environ.get("TQDM_DISABLE")
-    lock = None
-    try:
-        start_fork_server(config.executor)
-        quiet_datatrove_logs(None)
-        out = Path(config.output)
-        lock = prepare_output(out, config, overwrite)  # held until the build ends: one build per output folder
+    out = Path(config.output)
+    # the lock (an open file) is held until the build ends: one build per output folder
+    with quiet_datatrove(), prepare_output(out, config, overwrite):
+        preload_worker_modules(config.executor)
         units = expand_sources(config.sources)
         if not units:  # an empty folder: nothing to read is the user's mistake, not a crash deep in a stage
             names = ", ".join(str(source.path or source.display_name()) for source in config.sources)
             raise InputError(f"{names}: no input files found (expected e.g. <label>.txt files; see docs/corpus.md)")
         tasks = default_tasks(config, len(units))
-        stages = plan_stages(config, units, tasks)
+        stages = datatrove_stages(config, units, tasks)
         logger.info(
             "corpus build: %d input units, %d tasks, %d workers, %s executor, stages: %s",
             len(units),
@@ -155,17 +147,9 @@ def build_corpus(config: CorpusConfig, overwrite: bool = False) -> dict[str, Any
             ", ".join(stage.name for stage in stages),
         )
         executors = chain_executors(stages, config, out / "work" / "logs")
-        with shared_pools(), StageProgress(stages, out / "work" / "logs", enabled=config.executor.kind != "slurm"):
+        with StageProgress(stages, out / "work" / "logs", enabled=config.executor.kind != "slurm"):
             for executor in executors:
                 executor.run()
-    finally:
-        if lock is not None:
-            lock.close()
-        gc.set_threshold(*gc_threshold)
-        if tqdm_disable is None:
-            os.environ.pop("TQDM_DISABLE", None)
-        else:
-            os.environ["TQDM_DISABLE"] = tqdm_disable
     if config.executor.kind == "slurm":
         logger.info("submitted to Slurm; %s/stats.json appears when the finalize job has run", out)
         return {}
@@ -206,7 +190,7 @@ def prepare_output(out: Path, config: CorpusConfig, overwrite: bool) -> IO[str]:
 class StageProgress:
     """A progress bar over all stages' tasks, fed by datatrove's completion markers (works for every executor)."""
 
-    def __init__(self, stages: list[Stage], logs: Path, enabled: bool = True, interval: float = 1.0) -> None:
+    def __init__(self, stages: list[DatatroveStage], logs: Path, enabled: bool = True, interval: float = 1.0) -> None:
         self.stages = stages
         self.logs = logs
         self.enabled = enabled
@@ -251,78 +235,13 @@ class StageProgress:
             self._thread.join(timeout=5)
 
 
-def chain_executors(stages: list[Stage], config: CorpusConfig, logs: Path) -> list:
+def chain_executors(stages: list[DatatroveStage], config: CorpusConfig, logs: Path) -> list:
     """One datatrove executor per stage. On Slurm each depends on the previous (submitting the last submits
     all); local and Ray executors block until their tasks are done, so they simply run one after the other
     (datatrove's Ray ``depends`` re-checks unfinished dependencies only every 2 minutes)."""
-    from glot500.corpus.executors import make_executor
-    from glot500.corpus.steps import quiet_datatrove_logs
-
     executors: list = []
     for stage in stages:
-        pipeline = [quiet_datatrove_logs, *stage.pipeline]
         depends = executors[-1] if executors and config.executor.kind == "slurm" else None
-        executors.append(make_executor(stage.name, pipeline, stage.tasks, config.executor, logs / stage.name, depends))
+        executor = make_executor(stage.name, stage.pipeline, stage.tasks, config.executor, logs / stage.name, depends)
+        executors.append(executor)
     return executors[-1:] if config.executor.kind == "slurm" else executors
-
-
-def finalize(config: CorpusConfig, tasks: int, n_units: int) -> dict[str, Any]:
-    """Exclusion, stats.json, accounting check, corpus card and manifest; idempotent (safe to rerun)."""
-    from glot500.core.manifest import write_manifest
-    from glot500.core.stats import STATS_NAME
-    from glot500.corpus.accounting import AccountingError, build_stats, check_accounting, exclude_small_languages
-    from glot500.corpus.card import write_card
-    from glot500.corpus.steps import write_json_atomic
-
-    out = Path(config.output)
-    excluded = exclude_small_languages(out, config.corpus_level)
-    stats = build_stats(out, out / "work", tasks, config.corpus_level, excluded)
-    mismatches = check_accounting(stats)
-    if mismatches:
-        raise AccountingError("accounting mismatch (a bug): " + "; ".join(mismatches[:20]))
-    write_json_atomic(out / STATS_NAME, stats, indent=1)
-    write_card(out, stats, config)
-    counts = {label: entry["kept"] for label, entry in sorted(stats["languages"].items())}
-    write_manifest(
-        out,
-        "corpus",
-        SCHEMA_VERSION,
-        config=config.model_dump(mode="json"),
-        inputs=input_summary(config),
-        counts=counts,
-        tasks=tasks,
-        input_units=n_units,
-        totals={k: v for k, v in stats["totals"].items() if k != "dropped"},
-    )
-    if not config.keep_work:
-        remove_intermediates(out / "work")
-    logger.info(
-        "corpus: %d language-scripts, %d of %d chunks kept; accounting checked",
-        len(stats["languages"]),
-        stats["totals"]["kept"],
-        stats["totals"]["chunks_in"],
-    )
-    return stats
-
-
-INTERMEDIATES = ("clean", "exact_sigs", "minhash_sigs", "minhash_buckets")
-
-
-def remove_intermediates(work: Path) -> None:
-    """Delete shards and signatures (the bulk of work/, ~6x the corpus with MinHash). Completion markers, input
-    counts and relabel tallies stay: a rerun finds every stage done, and finalize needs only those."""
-    for name in INTERMEDIATES:
-        shutil.rmtree(work / name, ignore_errors=True)
-
-
-def input_summary(config: CorpusConfig) -> dict[str, Any]:
-    """Per source: type, path and, for local files, total size and number of files (hashes would re-read TBs)."""
-    summary = {}
-    for source in config.sources:
-        entry: dict[str, Any] = {"type": source.type, "path": source.path}
-        if source.path and Path(source.path).exists():
-            path = Path(source.path)
-            files = [p for p in path.rglob("*") if p.is_file()] if path.is_dir() else [path]
-            entry |= {"files": len(files), "bytes": sum(p.stat().st_size for p in files)}
-        summary[source.display_name()] = entry
-    return summary
