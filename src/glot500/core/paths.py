@@ -161,3 +161,49 @@ def require_unlocked(folder: str | Path) -> None:
     """Raise :class:`InputError` when another process holds ``folder``'s lock (e.g. before deleting it)."""
     if (Path(folder) / LOCK_NAME).is_file():
         lock_output(folder).close()
+
+
+def list_input_files(folder: Path) -> tuple[list[Path], list[tuple[Path, str]]]:
+    """The files under ``folder``, subfolders included (the file name gives the label, wherever it lies), and
+    the entries that cannot be read with the reason: dangling links, hidden files and folders, link loops.
+
+    Nothing is left out silently: each skipped entry becomes a problem record of the build.
+    """
+    files: list[Path] = []
+    skipped: list[tuple[Path, str]] = []
+    seen = {folder.resolve()}
+    pending = [folder]
+    while pending:
+        current = pending.pop()
+        try:
+            entries = sorted(current.iterdir())
+        except OSError as error:
+            skipped.append((current, f"skipped: folder unreadable: {error.strerror or error}"))
+            continue
+        for entry in entries:
+            if not _utf8_name(entry.name):
+                skipped.append((entry, "skipped: the file name is not valid UTF-8 (rename it to read it)"))
+            elif entry.name.startswith("."):
+                skipped.append((entry, "skipped: hidden " + ("folder" if entry.is_dir() else "file")))
+            elif entry.is_symlink() and not entry.exists():
+                skipped.append((entry, f"skipped: dangling symbolic link to {entry.readlink()}"))
+            elif entry.is_dir():
+                if entry.resolve() in seen:
+                    skipped.append((entry, "skipped: a link to a folder already read (a loop or a second path)"))
+                    continue
+                seen.add(entry.resolve())
+                pending.append(entry)
+            elif entry.is_file():
+                files.append(entry)
+            else:
+                skipped.append((entry, "skipped: not a regular file (a device, socket or pipe)"))
+    return sorted(files), sorted(skipped)
+
+
+def _utf8_name(name: str) -> bool:
+    """Whether a file name decoded from the file system is text (not bytes smuggled in as surrogates)."""
+    try:
+        name.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True

@@ -20,6 +20,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from glot500.core.errors import InputError, LanguageCodeError
+from glot500.core.paths import list_input_files
 from glot500.core.textio import COMPRESSED_SUFFIXES, strip_compression
 from glot500.languages import LangScript
 
@@ -55,8 +56,6 @@ def discover_languages(path: str | Path, skipped: list[tuple[Path, str]] | None 
                         raise InputError(f"{lang_dir}: not a language-script label ({error})") from None
                     skipped.append((lang_dir, f"not a language-script label ({error})"))
     else:
-        from glot500.corpus.units import list_input_files
-
         files, not_read = list_input_files(path)
         for file in files:
             if not _is_text_file(file):
