@@ -6,12 +6,14 @@ Takes ``--max-mb`` of decompressed text (whole files, or a generated file when `
 times, best of ``--repeats``:
 
   (a) ``glot500.corpus.sources.text.read_text_file``: the corpus stage's reader (chunks with ids and reasons);
-  (b) ``glot500.corpus.reader.iter_texts``: what vocab, train and ``corpus sample`` read;
+  (b) ``glot500.corpus.reader.iter_texts``: what vocab, model init and ``corpus sample`` read;
+  (b2) ``glot500.train.text.training_texts``: what the training stage tokenizes (the same rules as (a) and (b),
+      from ``glot500.core.textio``);
   (c) baseline: Python's own line iteration, ``open(path, encoding="utf-8", errors="replace")`` + ``strip``,
       which applies none of the rules (NUL and replacement characters pass, lone CRs stay inside lines).
 
-Each figure is MB/s of input; the ratios (a)/(c) and (b)/(c) are the price of the rules. The same text is
-also read with CRLF line ends (Windows files), which take the same path.
+Each figure is MB/s of input; the ratios (a)/(c), (b)/(c) and (b2)/(c) are the price of the rules. The same
+text is also read with CRLF line ends (Windows files), which take the same path.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ from glot500.core.textio import open_binary
 from glot500.corpus.reader import iter_texts
 from glot500.corpus.sources.base import Problems
 from glot500.corpus.sources.text import read_text_file
+from glot500.train.text import TextAccount, training_texts
 
 
 def sample_text(source: Path | None, max_mb: float, seed: int = 0) -> bytes:
@@ -71,6 +74,7 @@ def runners(path: Path) -> dict[str, Callable[[], int]]:
     return {
         "(a) read_text_file": lambda: sum(1 for _ in read_text_file(path, "deu_Latn", "bench", Problems())),
         "(b) reader.iter_texts": lambda: sum(1 for _ in iter_texts([path])),
+        "(b2) train training_texts": lambda: sum(1 for _ in training_texts(path, TextAccount())),
         "(c) baseline: open() lines": lambda: python_lines(path),
     }
 

@@ -9,8 +9,9 @@ from pathlib import Path
 import pytest
 
 from glot500.core.errors import InputError
+from glot500.core.locks import LOCK_NAME, held_output_lock, output_lock, require_unlocked
 from glot500.core.manifest import write_manifest
-from glot500.core.paths import check_apart, lock_output, remove_own_output, require_unlocked, writing_to
+from glot500.core.paths import check_apart, remove_own_output, writing_to
 
 
 def user_folder(root: Path) -> Path:
@@ -83,13 +84,16 @@ def test_check_apart_names_each_relation(tmp_path: Path) -> None:
 
 
 def test_one_writer_per_output_folder(tmp_path: Path) -> None:
-    held = lock_output(tmp_path / "out")
-    with pytest.raises(InputError, match="being written by another glot500 process"):
-        lock_output(tmp_path / "out")
+    held = held_output_lock(tmp_path / "out", "corpus build")
+    with pytest.raises(InputError, match="another corpus build is writing here \\(corpus build, pid"):
+        held_output_lock(tmp_path / "out", "corpus build")
+    with pytest.raises(InputError), output_lock(tmp_path / "out", "training run"):
+        pass
     with pytest.raises(InputError):
         require_unlocked(tmp_path / "out")
     held.close()
-    lock_output(tmp_path / "out").close()
+    assert (tmp_path / "out" / LOCK_NAME).read_text(encoding="utf-8") == ""  # emptied on release
+    held_output_lock(tmp_path / "out", "corpus build").close()
     require_unlocked(tmp_path / "out")
 
 

@@ -8,14 +8,12 @@ be, hold, or sit inside an input of the run.
 from __future__ import annotations
 
 import errno
-import fcntl
 import json
 import os
 import shutil
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import IO
 
 from glot500.core.errors import InputError
 
@@ -130,37 +128,6 @@ def writing_to(output: str | Path) -> Iterator[None]:
         what, advice = _WRITE_ERRNOS[error.errno]
         where = f" ({error.filename})" if error.filename else ""
         raise InputError(f"{output}: cannot write: {what}{where}; {advice}") from None
-
-
-LOCK_NAME = ".glot500-lock"
-
-
-def lock_output(folder: str | Path) -> IO[str]:
-    """Create ``folder`` and hold an exclusive lock on it until the returned handle is closed (or the process
-    ends, even by a kill): two runs writing the same output would corrupt each other's work.
-
-    Raises:
-        InputError: another process holds the lock.
-    """
-    folder = Path(folder)
-    folder.mkdir(parents=True, exist_ok=True)
-    # the handle is the lock: it is returned open and closed by the caller when its run ends
-    handle = open(folder / LOCK_NAME, "a", encoding="utf-8")  # noqa: SIM115
-    try:
-        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except BlockingIOError:
-        handle.close()
-        raise InputError(
-            f"{folder} is being written by another glot500 process; wait for it to finish, or choose another "
-            "output folder"
-        ) from None
-    return handle  # empty: no pid in it, so the folder's content stays the same from run to run
-
-
-def require_unlocked(folder: str | Path) -> None:
-    """Raise :class:`InputError` when another process holds ``folder``'s lock (e.g. before deleting it)."""
-    if (Path(folder) / LOCK_NAME).is_file():
-        lock_output(folder).close()
 
 
 def list_input_files(folder: Path) -> tuple[list[Path], list[tuple[Path, str]]]:

@@ -22,10 +22,15 @@ Row fields:
 from __future__ import annotations
 
 import json
+import logging
+import math
 from collections.abc import Iterable, Iterator
 from pathlib import Path
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict
+
+logger = logging.getLogger(__name__)
 
 RESULTS_NAME = "results.jsonl"
 RESULTS_SCHEMA_VERSION = 1
@@ -63,13 +68,70 @@ def write_results(rows: Iterable[ResultRow], path: str | Path, append: bool = Fa
 
 
 def read_results(path: str | Path) -> Iterator[ResultRow]:
-    """Rows of a ``results.jsonl``; a malformed line raises ``ValueError`` naming the file and line."""
+    """Rows of a ``results.jsonl``; a malformed line raises ``ValueError`` naming the file and line.
+
+    A row whose numbers are not scores (see :func:`checked_row`) is read as an error row giving the reason, with
+    a warning.
+    """
     path = Path(path)
     with open(path, encoding="utf-8") as handle:
         for number, line in enumerate(handle, start=1):
             if not line.strip():
                 continue
             try:
-                yield ResultRow.model_validate(json.loads(line))
+                row, problem = checked_row(json.loads(line))
             except (json.JSONDecodeError, ValueError) as error:
                 raise ValueError(f"{path}:{number}: not a valid result row: {error}") from None
+            if problem is not None:
+                logger.warning("%s:%d: %s: read as an error row", path, number, problem)
+            yield row
+
+
+def checked_row(record: Any) -> tuple[ResultRow, str | None]:
+    """The row of one decoded ``results.jsonl`` record, and why its numbers are not scores (``None`` when they are).
+
+    A value, chance or per-item score that is not a finite JSON number (NaN, an infinity, the string ``"0.5"``),
+    or a count ``n`` that is not a whole number >= 0, makes the row an error row giving the reason: never a score.
+
+    Raises:
+        ValueError: the record is not a result row (not a JSON object, a field missing or of the wrong type).
+    """
+    if not isinstance(record, dict):
+        raise ValueError(f"a JSON object expected, got {type(record).__name__}")
+    problem = number_problem(record)
+    if problem is not None:
+        earlier = record.get("error")
+        error = f"{earlier}; {problem}" if isinstance(earlier, str) and earlier else problem
+        record = {**record, "value": None, "items": None, "chance": None, "n": 0, "error": error}
+    return ResultRow.model_validate(record), problem
+
+
+def number_problem(record: dict[str, Any]) -> str | None:
+    """Why a row's numbers cannot be read as scores (``None`` when they can): a value, chance or per-item
+    score that is not a finite JSON number, or a count ``n`` that is not a whole number >= 0."""
+    for key in ("value", "chance"):
+        problem = _finite_problem(record.get(key))
+        if problem is not None:
+            return f"{problem} {key} {record.get(key)!r}"
+    items = record.get("items")
+    if items is not None:
+        if not isinstance(items, list):
+            return f"items is not a list ({type(items).__name__})"
+        bad = [item for item in items if item is None or _finite_problem(item) is not None]
+        if bad:
+            return f"non-finite or non-numeric per-item score {bad[0]!r}"
+    n = record.get("n", 0)
+    whole = isinstance(n, int) or (isinstance(n, float) and n.is_integer())
+    if isinstance(n, bool) or not whole or n < 0:
+        return f"n {n!r} is not a count"
+    return None
+
+
+def _finite_problem(value: Any) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return "non-numeric"
+    if isinstance(value, float) and not math.isfinite(value):
+        return "non-finite"
+    return None

@@ -21,9 +21,10 @@ from __future__ import annotations
 
 import json
 import logging
+from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Any
+from typing import Any
 
 from datatrove.pipeline.dedup.exact_dedup import ExactDedupConfig, ExactFindDedups
 from datatrove.pipeline.dedup.minhash import MinhashDedupCluster
@@ -129,7 +130,7 @@ def build_corpus(config: CorpusConfig, overwrite: bool = False) -> dict[str, Any
             glot500 did not write, or no chunk at all was read.
     """
     out = Path(config.output)
-    # the lock (an open file) is held until the build ends: one build per output folder
+    # the output lock is held until the build ends: one build per output folder
     with quiet_datatrove(), prepare_output(out, config, overwrite):
         preload_worker_modules(config.executor)
         units = expand_sources(config.sources)
@@ -156,12 +157,13 @@ def build_corpus(config: CorpusConfig, overwrite: bool = False) -> dict[str, Any
     return require_some_text(read_corpus_stats(out), out)  # nothing read at all: one error line, stats kept
 
 
-def prepare_output(out: Path, config: CorpusConfig, overwrite: bool) -> IO[str]:
+def prepare_output(out: Path, config: CorpusConfig, overwrite: bool) -> ExitStack:
     """Refuse to resume into a folder built from a different config; remember this config's fingerprint.
 
     Returns the held lock of ``out`` (close it when the build ends).
     """
-    from glot500.core.paths import LOCK_NAME, check_apart, lock_output, remove_own_output, require_unlocked
+    from glot500.core.locks import LOCK_NAME, held_output_lock, require_unlocked
+    from glot500.core.paths import check_apart, remove_own_output
 
     marker = out / "work" / "config_fingerprint.json"
     inputs = [source.path for source in config.sources if source.path]
@@ -169,7 +171,7 @@ def prepare_output(out: Path, config: CorpusConfig, overwrite: bool) -> IO[str]:
     if out.exists() and not out.is_dir() and not overwrite:
         raise InputError(f"--output {out} is a file, not a folder; choose a folder")
     if overwrite:
-        require_unlocked(out)
+        require_unlocked(out, "corpus build")
         remove_own_output(out, markers=("manifest.json", "work/config_fingerprint.json"), inputs=inputs)
     if marker.is_file():
         previous = json.loads(marker.read_text(encoding="utf-8"))
@@ -178,10 +180,10 @@ def prepare_output(out: Path, config: CorpusConfig, overwrite: bool) -> IO[str]:
                 f"{out} holds a corpus built with a different config; resuming would mix them. "
                 "Use another --output, or --overwrite to start again"
             )
-        return lock_output(out)
+        return held_output_lock(out, "corpus build")
     if out.exists() and any(path.name != LOCK_NAME for path in out.iterdir()):
         raise ConfigError(f"{out} exists and is not a glot500 corpus build; choose an empty or new folder")
-    lock = lock_output(out)
+    lock = held_output_lock(out, "corpus build")
     marker.parent.mkdir(parents=True, exist_ok=True)
     marker.write_text(json.dumps({"fingerprint": config.fingerprint()}), encoding="utf-8")
     return lock

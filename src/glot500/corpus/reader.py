@@ -7,7 +7,7 @@ Two layouts are accepted:
   ``.zst``; subfolders too, the file name giving the label), or a single such file. This is how raw corpora
   such as the eBible dump are passed.
 
-Text files are read by the corpus stage's rules (:mod:`glot500.corpus.sources.text`): lines with NUL bytes or
+Text files are read by the rules every stage shares (:mod:`glot500.core.textio`): lines with NUL bytes or
 invalid UTF-8 are left out, BOMs removed, lone CRs are line breaks, truncated compressed files give the lines
 before the damage and then raise :class:`InputError`. What was left out or repaired is logged per file; files
 that are not read are logged too.
@@ -21,11 +21,10 @@ from pathlib import Path
 
 from glot500.core.errors import InputError, LanguageCodeError
 from glot500.core.paths import list_input_files
-from glot500.core.textio import COMPRESSED_SUFFIXES, strip_compression
+from glot500.core.textio import COMPRESSED_SUFFIXES, TextAccount, clean_lines, strip_compression
 from glot500.languages import LangScript
 
 logger = logging.getLogger(__name__)
-MAX_LINE_BYTES = 1_000_000  # as the corpus stage's default: longer lines are left out
 
 
 def discover_languages(path: str | Path, skipped: list[tuple[Path, str]] | None = None) -> dict[str, list[Path]]:
@@ -121,30 +120,24 @@ def _iter_file(file: Path) -> Iterator[str]:
 
 
 def _iter_text_lines(file: Path) -> Iterator[str]:
-    """Usable lines of a text file by the corpus stage's rules; what was left out is logged (as a warning).
+    """Usable lines of a text file by the rules of :mod:`glot500.core.textio`; what was left out or repaired is
+    logged (as a warning).
 
     Raises:
         InputError: after the last recoverable line, when the file is truncated, corrupt or unreadable, so that
             a caller that keeps a record per file (training shards) reports it.
     """
-    from collections import Counter
-
     from glot500.corpus.sources.base import Problems
-    from glot500.corpus.sources.text import iter_line_texts, report_counts
+    from glot500.corpus.sources.text import report_counts
 
-    counts: Counter[str] = Counter()
+    account = TextAccount()
     try:
-        for _, _, _, text, error in iter_line_texts(file, MAX_LINE_BYTES, 100, counts):
-            if error is None:
-                yield text
-    except PermissionError as error:
-        raise InputError(f"{file}: unreadable: {error.strerror or error}") from None
-    except Exception as error:  # noqa: BLE001 - each decompressor has its own corrupt-stream error
-        report_counts(file, counts, Problems(), empty=False)
-        raise InputError(
-            f"{file}: truncated or corrupt data after {counts['lines']} lines ({type(error).__name__}: {error})"
-        ) from None
-    report_counts(file, counts, Problems(), empty=False)  # Problems logs each record as a warning
+        yield from clean_lines(file, account)
+    except InputError:
+        if account.read_error is not None:
+            report_counts(file, account.counts, Problems(), empty=False)
+        raise
+    report_counts(file, account.counts, Problems(), empty=False)  # Problems logs each record as a warning
 
 
 def _count_file(file: Path) -> int:

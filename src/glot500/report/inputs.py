@@ -18,7 +18,7 @@ from typing import Any
 
 from glot500.core.errors import InputError
 from glot500.core.manifest import MANIFEST_NAME
-from glot500.core.results import ResultRow
+from glot500.core.results import ResultRow, checked_row
 from glot500.core.stats import kept_chunks_per_language, read_corpus_stats
 from glot500.core.textio import COMPRESSED_SUFFIXES, iter_lines, strip_compression
 
@@ -79,51 +79,15 @@ def _read_results_file(path: Path, counts: ReadCounts) -> Iterator[ResultRow]:
 
 
 def _result_row(record: Any, where: str, counts: ReadCounts) -> ResultRow:
-    if not isinstance(record, dict):
-        raise InputError(f"{where}: not a valid result row: a JSON object expected, got {type(record).__name__}")
-    problem = number_problem(record)
-    if problem is not None:
-        counts.bad_values += 1
-        logger.warning("%s: %s: read as an error row", where, problem)
-        earlier = record.get("error")
-        error = f"{earlier}; {problem}" if isinstance(earlier, str) and earlier else problem
-        record = {**record, "value": None, "items": None, "chance": None, "n": 0, "error": error}
     try:
-        return ResultRow.model_validate(record)
+        row, problem = checked_row(record)
     except ValueError as error:
         reason = " ".join(str(error).split())
         raise InputError(f"{where}: not a valid result row: {reason}") from None
-
-
-def number_problem(record: dict[str, Any]) -> str | None:
-    """Why a row's numbers cannot be read as scores (``None`` when they can): a value, chance or per-item
-    score that is not a finite JSON number, or a count ``n`` that is not a whole number >= 0."""
-    for key in ("value", "chance"):
-        problem = _finite_problem(record.get(key))
-        if problem is not None:
-            return f"{problem} {key} {record.get(key)!r}"
-    items = record.get("items")
-    if items is not None:
-        if not isinstance(items, list):
-            return f"items is not a list ({type(items).__name__})"
-        bad = [item for item in items if item is None or _finite_problem(item) is not None]
-        if bad:
-            return f"non-finite or non-numeric per-item score {bad[0]!r}"
-    n = record.get("n", 0)
-    whole = isinstance(n, int) or (isinstance(n, float) and n.is_integer())
-    if isinstance(n, bool) or not whole or n < 0:
-        return f"n {n!r} is not a count"
-    return None
-
-
-def _finite_problem(value: Any) -> str | None:
-    if value is None:
-        return None
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        return "non-numeric"
-    if isinstance(value, float) and not math.isfinite(value):
-        return "non-finite"
-    return None
+    if problem is not None:
+        counts.bad_values += 1
+        logger.warning("%s: %s: read as an error row", where, problem)
+    return row
 
 
 def corpus_sizes(stats_path: Path | None) -> dict[str, int] | None:

@@ -11,9 +11,8 @@ from collections import Counter
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
-from glot500.core.textio import open_binary
+from glot500.core.textio import iter_raw_lines, open_binary
 from glot500.corpus.sources.base import UNKNOWN_LABEL, Chunk, Problems, label_for
-from glot500.corpus.sources.text import iter_raw_lines
 
 BOM_BYTES = b"\xef\xbb\xbf"
 
