@@ -121,6 +121,7 @@ def load_model_weights(path: Path, model: torch.nn.Module) -> None:
     weights = load_file(str(path / "model" / "model.safetensors"))
     missing, unexpected = model.load_state_dict(weights, strict=False)
     tied = {"lm_head.decoder.weight", "lm_head.decoder.bias"}  # saved once, under their embedding names
+    tied |= set(getattr(model, "_tied_weights_keys", None) or ())  # other families' tied heads (lm_head.weight)
     if unexpected or set(missing) - tied:
         raise RuntimeError(f"{path}: checkpoint does not match the model (missing {missing}, unexpected {unexpected})")
 

@@ -27,14 +27,19 @@ class DataConfig(StrictModel):
 
 
 class ScratchModelConfig(StrictModel):
-    """A randomly initialised XLM-R-shaped model: a size preset, optionally overridden field by field."""
+    """A randomly initialised model of a family: a size preset, optionally overridden field by field."""
 
+    family: Literal["xlmr", "bert", "modernbert", "llama", "qwen", "gemma"] = Field(
+        "xlmr", description="architecture (glot500.model.families); llama/qwen/gemma train with the causal objective"
+    )
     size: Literal["tiny", "base"] = "tiny"
     hidden_size: int | None = Field(None, ge=8)
     num_layers: int | None = Field(None, ge=1)
     num_heads: int | None = Field(None, ge=1)
     intermediate_size: int | None = Field(None, ge=8)
     max_position_embeddings: int | None = Field(None, ge=16)
+    num_kv_heads: int | None = Field(None, ge=1, description="causal families: grouped-query attention heads")
+    tie_word_embeddings: bool = Field(True, description="causal families: share input embeddings and output head")
 
 
 class ModelConfig(StrictModel):

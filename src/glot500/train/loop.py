@@ -1,4 +1,7 @@
-"""The MLM training loop: ``setup -> train -> save_checkpoint -> cleanup``, top to bottom in one function.
+"""The training loop: ``setup -> train -> save_checkpoint -> cleanup``, top to bottom in one function.
+
+The objective comes from the model's family (masked-only MLM loss, or the causal next-token loss of
+:mod:`glot500.train.causal`); both hand the loop one loss per scored token, so everything else is shared.
 
 Training in phases (e.g. first only the new embedding rows, then everything, each with its own learning
 rate and language mix) is in :mod:`glot500.train.phases`; the loop only asks it what the current phase is.
@@ -23,6 +26,7 @@ import torch
 
 from glot500.core.errors import ConfigError, Glot500Error
 from glot500.core.manifest import write_manifest
+from glot500.model.families import family_of
 from glot500.train import distributed
 from glot500.train.checkpoint import (
     TrainerState,
@@ -37,7 +41,7 @@ from glot500.train.checkpoint import (
 from glot500.train.config import TrainConfig
 from glot500.train.data import TrainingData, prepare_data
 from glot500.train.metrics import MetricsWriter
-from glot500.train.modeling import MaskedLMObjective, build_model, compile_objective, deterministic_kernels
+from glot500.train.modeling import build_model, compile_objective, deterministic_kernels, objective_for
 from glot500.train.paths import check_train_paths
 from glot500.train.phases import (
     Phase,
@@ -101,11 +105,12 @@ def _train(config: TrainConfig, ctx: distributed.Context) -> TrainResult:
     model, tokenizer = build_model(config.model, config.data.seq_len)
     new_rows = _new_rows(config, phases, model, ctx)
     model.to(ctx.device).train()
-    data = prepare_data(config, tokenizer, ctx, config.micro_batch_size, phases)
+    causal = family_of(model.config).is_causal
+    data = prepare_data(config, tokenizer, ctx, config.micro_batch_size, phases, causal=causal)
     resume = latest_checkpoint(config.output_dir)
     if resume is not None:
         load_model_weights(resume, model)  # full weights, before DDP/FSDP take the model
-    objective = distributed.wrap(MaskedLMObjective(model), ctx, config.distributed)
+    objective = distributed.wrap(objective_for(model, ctx.device), ctx, config.distributed)
     optimizer, scheduler = _optimizer_and_schedule(model, config, ctx, phases)  # after wrap: FSDP's params are shards
     control = PhaseControl(model, optimizer, new_rows, toggle_requires_grad=not ctx.distributed)
 

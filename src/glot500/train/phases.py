@@ -38,7 +38,7 @@ from typing import Any
 import torch
 
 from glot500.core.errors import ConfigError, InputError
-from glot500.model.extend import EXTENSION_FILE, read_extension_file
+from glot500.model.extend import EXTENSION_FILE, head_bias_parameters, output_matrix, read_extension_file
 from glot500.train.config import PhaseConfig, TrainConfig
 
 logger = logging.getLogger(__name__)
@@ -182,11 +182,14 @@ class PhaseControl:
         self.embedding = model.get_input_embeddings().weight  # tied: also the output projection
         # The embedding group's configured decay, read before a checkpoint's optimizer state (maybe 0) is loaded.
         self.weight_decay = float(self.group["weight_decay"])
-        self.bias = getattr(getattr(model, "lm_head", None), "bias", None)  # XLM-R: lm_head.bias is decoder.bias
+        biases = head_bias_parameters(model)  # XLM-R: lm_head.bias (is decoder.bias); causal LMs: none
+        self.bias = biases[0] if biases else None
+        self.output = output_matrix(model)  # an untied output head (most causal LMs): its rows follow too
         rows = self.embedding.shape[0]
         self.new = new_ranges or []
         self.old = _complement(self.new, rows) if new_ranges is not None else []
-        self.row_params = [p for p in (self.embedding, self.bias) if p is not None and p.shape[0] == rows]
+        candidates = (self.embedding, self.output, self.bias)
+        self.row_params = [p for p in candidates if p is not None and p.shape[0] == rows]
 
     def enter(self, phase: Phase) -> Phase:
         """Switch to ``phase`` if it is not the current one; returns it."""
@@ -240,8 +243,10 @@ class PhaseControl:
         if phase.train == "new_rows" and self.weight_decay:
             lr = self.group["lr"]
             with torch.no_grad():
-                for start, end in self.new:  # the embedding only: biases are never decayed
-                    self.embedding[start:end].mul_(1 - lr * self.weight_decay)
+                for param in self.row_params:  # the embedding (and an untied head): biases are never decayed
+                    if param.ndim == 2:
+                        for start, end in self.new:
+                            param[start:end].mul_(1 - lr * self.weight_decay)
         self.optimizer.step()
         if before is not None:
             with torch.no_grad():
