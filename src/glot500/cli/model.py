@@ -47,3 +47,15 @@ def extend(
         base, tokenizer, init, output, seed=seed, corpus=corpus, init_options=options or None, allow_drop=allow_drop
     )
     typer.echo(str(out))
+
+
+@app.command()
+def merge(
+    base: Path = typer.Option(..., "--base", help="Base HF folder, e.g. <run>/checkpoints/step-N/model."),
+    adapter: Path = typer.Option(..., "--adapter", help="peft adapter folder, e.g. <run>/checkpoints/step-N/adapter."),
+    output: Path = typer.Option(..., "--output", help="Output folder: a plain HF model with the adapter merged."),
+) -> None:
+    """Merge a LoRA adapter (and its new token rows) into its base: a plain HF folder any Auto class loads."""
+    from glot500.train.lora import merge_adapter
+
+    typer.echo(str(merge_adapter(base, adapter, output)))

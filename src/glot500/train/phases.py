@@ -66,8 +66,8 @@ class Phase:
 
     @property
     def touches_rows(self) -> bool:
-        """Whether this phase treats the new rows apart from the rest."""
-        return self.train == "new_rows" or self.new_rows_lr_multiplier != 1.0
+        """Whether this phase treats the new rows apart from the rest (a LoRA phase: peft does, see train.lora)."""
+        return self.train == "new_rows" or (self.train != "lora" and self.new_rows_lr_multiplier != 1.0)
 
 
 def resolve_phases(config: TrainConfig) -> list[Phase]:
@@ -76,7 +76,8 @@ def resolve_phases(config: TrainConfig) -> list[Phase]:
     phases, start = [], 0
     for index, spec in enumerate(specs):
         phases.append(Phase(
-            index=index, name=spec.name or f"phase-{index + 1}", start=start, steps=spec.steps, train=spec.train,
+            index=index, name=spec.name or f"phase-{index + 1}", start=start, steps=spec.steps,
+            train=spec.train or ("lora" if config.peft is not None else "all"),
             lr=spec.lr if spec.lr is not None else config.optim.lr,
             warmup_steps=spec.warmup_steps if spec.warmup_steps is not None else config.optim.warmup_steps,
             new_rows_lr_multiplier=spec.new_rows_lr_multiplier,
@@ -196,6 +197,8 @@ class PhaseControl:
         if self.phase is not None and phase.index == self.phase.index:
             return phase
         self.phase = phase
+        if phase.train == "lora":  # peft froze all but the adapter and the new rows' deltas
+            return phase
         frozen = phase.train == "new_rows"
         row_ids = {id(p) for p in self.row_params}
         for param in self.model.parameters():
@@ -212,10 +215,12 @@ class PhaseControl:
         """The embedding's parameter group (looked up each time: loading a state dict replaces the groups)."""
         return next(g for g in self.optimizer.param_groups if any(p is self.embedding for p in g["params"]))
 
-    def trained_parameters(self, phase: Phase) -> int:
+    def trained_parameters(self, phase: Phase) -> int | None:
         """How many numbers ``phase`` updates."""
         if phase.train == "all":
             return sum(p.numel() for p in self.model.parameters())
+        if phase.train == "lora":  # known once the adapter is attached
+            return sum(p.numel() for p in self.model.parameters() if p.requires_grad) if self.phase == phase else None
         new_rows = sum(end - start for start, end in self.new)
         return sum(new_rows * (p[0].numel()) for p in self.row_params)
 
