@@ -68,3 +68,17 @@ def test_causal_likelihood_is_the_models_exact_log_probability(causal_model):
         expected = torch.log_softmax(logits[:-1], -1).gather(1, torch.tensor(ids[1:])[:, None]).sum()
         assert item.log_prob == pytest.approx(float(expected), rel=1e-4)
         assert item.tokens == len(ids) - 1 and item.chars == len(sentence)
+
+
+@pytest.mark.parametrize("family", ["modernbert", "bert", "qwen", "gemma"])
+def test_every_family_scores_likelihood_and_embeddings(tiny_model, tmp_path, family):
+    from glot500.evaluate.encoder import HFEncoder
+    from glot500.model.tiny import make_tiny_model
+
+    folder = make_tiny_model(tiny_model, tmp_path / family, family=family, hidden_size=32, intermediate_size=64)
+    encoder = HFEncoder(str(folder), device="cpu", batch_size=4, progress=False)
+    sentences = make_sentences(LATIN, 4, seed=5)
+    scored = encoder.pseudo_log_likelihoods(sentences, batch_size=8)
+    assert all(math.isfinite(item.log_prob) and item.log_prob < 0 and item.tokens > 0 for item in scored)
+    vectors = encoder.embed(sentences, layer=8)  # past the depth: the family's default layer
+    assert vectors.shape == (4, 32) and bool((vectors == vectors).all())

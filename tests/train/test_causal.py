@@ -127,3 +127,25 @@ def test_causal_training_learns_and_resumes_with_identical_losses(corpus_dir, to
     resumed = train(config)
     assert resumed.resumed_from == 10
     assert [resumed.losses[step] for step in range(11, 21)] == [reference.losses[step] for step in range(11, 21)]
+
+
+@pytest.mark.parametrize("family", ["bert", "modernbert"])
+def test_masked_only_loss_equals_hf_loss_for_other_encoder_families(tokenizer_dir, tmp_path, family):
+    from glot500.train.modeling import MaskedLMObjective
+    from glot500.train.stream import BatchBuilder, SpecialIds
+
+    scratch = ScratchModelConfig(family=family, hidden_size=32, intermediate_size=64)
+    model, tokenizer = build_model(ModelConfig(scratch=scratch, tokenizer=str(tokenizer_dir), dropout=0), seq_len=24)
+    model.eval()
+    ids = tokenizer(["the cat sees a dog and runs to the house"] * 12, add_special_tokens=False)["input_ids"]
+    tokens = np.array([t for doc in ids for t in [*doc, tokenizer.eos_token_id]], dtype=np.uint32)
+    path = tmp_path / "eng.u32"
+    tokens.tofile(path)
+    language = PackedLanguage("eng_Latn", [Shard("eng_Latn", "x", path, 12, len(tokens))], 24)
+    batch = BatchBuilder(MixedStream([language], [1.0], seed=3), SpecialIds.from_tokenizer(tokenizer), 0.15, 6).next()
+    labels = torch.full_like(batch.input_ids, -100)
+    labels.view(-1)[batch.positions] = batch.labels
+    with torch.no_grad():
+        reference = model(input_ids=batch.input_ids, attention_mask=batch.attention_mask, labels=labels).loss
+        ours = MaskedLMObjective(model)(batch.input_ids, batch.attention_mask, batch.positions, batch.labels)
+    assert float(ours.mean()) == pytest.approx(float(reference), rel=1e-5)

@@ -240,10 +240,8 @@ class HFEncoder:
 
         rows = torch.arange(len(positions), device=input_ids.device)
         positions = positions.to(input_ids.device)
-        head = getattr(self.model, "lm_head", None) or getattr(self.model, "cls", None)
-        if head is None:  # an unknown MLM class: full forward (logits at every position)
-            logits = self.model(input_ids=input_ids, attention_mask=mask).logits[rows, positions]
-        elif self._pll_shortcut(input_ids, mask, positions):
+        head = self.family.head(self.model)  # XLM-R's lm_head, BERT's cls, ModernBERT's head + decoder
+        if self._pll_shortcut(input_ids, mask, positions):
             logits = head(self._hidden_at(input_ids, mask, positions))
         else:
             hidden = self.model.base_model(input_ids=input_ids, attention_mask=mask).last_hidden_state
