@@ -63,7 +63,7 @@ def test_existing_causal_model_with_a_byte_level_bpe_tokenizer_as_base_model(tmp
         "base": {"model": str(base)},
         "evaluate": {"tasks": [str(tasks)], "profile": "cpu-small", "layer": 1, "batch_size": 32,
                      "ppl_max_sentences": 3, "roundtrip_max_sentences": 5},
-        "report": {"base": "base", "resamples": 20},
+        "report": {"base": "base", "resamples": 50},
     }  # fmt: skip
     path = tmp_path / "causal.yaml"
     path.write_text(yaml.safe_dump(config), encoding="utf-8")
