@@ -11,7 +11,6 @@ from transformers import AutoConfig, AutoTokenizer, GPT2Config
 from glot500.core.errors import InputError
 from glot500.model.extend import extend_model, output_matrix, read_extension_file
 from glot500.model.families import FAMILIES, UnsupportedModelError, family_of
-from glot500.model.init import INIT_STRATEGIES
 from glot500.model.io import load_model
 from glot500.model.tiny import make_tiny_model
 
@@ -65,10 +64,6 @@ def test_extension_keeps_old_rows_and_ties_in_every_family(family_models, model_
     assert weight[fresh].double().norm(dim=1).min() > 0 and head[fresh].double().norm(dim=1).min() > 0
     record = read_extension_file(out)
     assert record["base_vocab_size"] == len(old_tok) and record["vocab_size"] == len(new_tok)
-
-
-def test_init_strategies_cover_the_families_test():
-    assert {"random", "subword-mean", "corpus-informed"} <= set(INIT_STRATEGIES)
 
 
 def test_unsupported_architecture_is_one_clear_error(tmp_path, model_assets):
