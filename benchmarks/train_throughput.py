@@ -1,15 +1,23 @@
-"""Training throughput: Hugging Face's MLM step (run_mlm: full-vocabulary logits) vs glot500's, in one process.
+"""Training throughput: Hugging Face's training step (full-vocabulary logits) vs glot500's, in one process.
 
 Both sides get the same model size, vocabulary, batch, sequence length, masked batch (BERT 80/10/10, 15%),
 AdamW (fused on GPU) and precision; a step is forward + backward + optimizer step. The baseline is
 ``XLMRobertaForMaskedLM(input_ids, attention_mask, labels=...)`` exactly as run_mlm calls it; ours is
 :class:`glot500.train.modeling.MaskedLMObjective` (encoder, then the LM head on masked positions only).
 
+``--objective causal``: a Llama-shaped model of the same sizes (untied head), every next token scored; the
+baseline is ``LlamaForCausalLM(input_ids, labels=input_ids)`` (logits for every position at once), ours is
+:class:`glot500.train.causal.CausalLMObjective` (the head and cross-entropy in chunks of 2,048 rows, recomputed
+in the backward pass; Liger's fused kernel on CUDA when ``liger_kernel`` is installed). On CUDA the peak
+memory of each side is printed too.
+
     python benchmarks/train_throughput.py                  # CPU: small body, 250K vocabulary (~1-2 min)
     python benchmarks/train_throughput.py --ci             # tiny, a few seconds (CI smoke)
     python benchmarks/train_throughput.py --device cuda    # XLM-R-base, 401,145 tokens, seq 512, bf16
     python benchmarks/train_throughput.py --device cuda --compile --batch 32 --pad-vocab-to 64
     python benchmarks/train_throughput.py --device cuda --batch 16,64 --compile both   # scripts/device_check
+    python benchmarks/train_throughput.py --objective causal              # CPU, Llama shape, 250K vocabulary
+    python benchmarks/train_throughput.py --objective causal --device cuda --batch 8   # 401K vocabulary, seq 512
 
 Prints tokens/s of each (median step time) and the ratio ours / baseline, one block per batch size; with
 ``--compile both`` glot500's step is timed eager and compiled. A side that runs out of GPU memory is reported
@@ -28,6 +36,7 @@ import numpy as np
 import torch
 
 from glot500.model.tiny import tiny_config
+from glot500.train.causal import CausalLMObjective
 from glot500.train.modeling import XLMR_BASE_SIZES, MaskedLMObjective
 from glot500.train.stream import SpecialIds, mask_tokens
 
@@ -66,6 +75,19 @@ MODES = {
 }
 
 
+def make_causal_batch(setting: Setting, seed: int = 0) -> dict[str, torch.Tensor]:
+    """Random full-length sequences ``<s> ...``; every position but the last predicts the next id."""
+    rng = np.random.default_rng(seed)
+    ids = np.concatenate(
+        [np.zeros((setting.batch, 1)), rng.integers(4, setting.vocab, (setting.batch, setting.seq_len - 1))], 1
+    )
+    input_ids = torch.from_numpy(ids.astype(np.int64))
+    rows = torch.arange(setting.batch)[:, None] * setting.seq_len
+    positions = (rows + torch.arange(setting.seq_len - 1)[None, :]).flatten()
+    return {"input_ids": input_ids, "attention_mask": torch.ones_like(input_ids), "positions": positions,
+            "labels": input_ids.flatten()[positions + 1], "hf_labels": input_ids}  # fmt: skip
+
+
 def make_batch(setting: Setting, seed: int = 0) -> dict[str, torch.Tensor]:
     """Random full-length sequences ``<s> ... </s>``, masked with the training pipeline's own function."""
     special = SpecialIds(bos=0, pad=1, eos=2, mask=setting.vocab - 1, vocab_size=setting.vocab,
@@ -88,9 +110,21 @@ def make_batch(setting: Setting, seed: int = 0) -> dict[str, torch.Tensor]:
             "labels": flat_labels, "hf_labels": hf_labels}  # fmt: skip
 
 
-def build_model(setting: Setting, device: torch.device, attn: str):
+def build_model(setting: Setting, device: torch.device, attn: str, causal: bool = False):
     from transformers import XLMRobertaForMaskedLM
 
+    if causal:
+        from transformers import LlamaForCausalLM
+
+        from glot500.model.tiny import tiny_family_config
+
+        sizes = {"hidden_size": setting.hidden, "num_layers": setting.layers, "num_heads": setting.heads,
+                 "intermediate_size": setting.intermediate, "max_position_embeddings": setting.seq_len,
+                 "tie_word_embeddings": 0}  # fmt: skip
+        torch.manual_seed(0)
+        model = LlamaForCausalLM(tiny_family_config("llama", setting.vocab, **sizes)).to(device).train()
+        model.set_attn_implementation(attn)
+        return model
     config = tiny_config(setting.vocab, hidden_size=setting.hidden, num_layers=setting.layers,
                          num_heads=setting.heads, intermediate_size=setting.intermediate,
                          max_position_embeddings=setting.seq_len + 2)  # fmt: skip
@@ -117,7 +151,11 @@ def time_steps(step, setting: Setting, device: torch.device) -> float:
 
 def run_side(side: str, setting: Setting, batch: dict, device: torch.device, args) -> float:
     """Tokens per second of one side ("baseline" or "glot500"); its model is freed before returning."""
+    if device.type == "cuda":
+        torch.cuda.reset_peak_memory_stats()
     tokens_per_second = _time_side(side, setting, batch, device, args)
+    if device.type == "cuda":
+        print(f"  peak CUDA memory ({side}): {torch.cuda.max_memory_allocated() / 2**30:.2f} GiB")
     gc.collect()
     if device.type == "cuda":
         torch.cuda.empty_cache()
@@ -125,7 +163,8 @@ def run_side(side: str, setting: Setting, batch: dict, device: torch.device, arg
 
 
 def _time_side(side: str, setting: Setting, batch: dict, device: torch.device, args) -> float:
-    model = build_model(setting, device, args.baseline_attn if side == "baseline" else "sdpa")
+    causal = args.objective == "causal"
+    model = build_model(setting, device, args.baseline_attn if side == "baseline" else "sdpa", causal)
     if side == "glot500" and args.pad_vocab_to:  # what model.pad_vocab_to_multiple_of does in training
         model.resize_token_embeddings(setting.vocab, pad_to_multiple_of=args.pad_vocab_to, mean_resizing=False)
     optimizer = torch.optim.AdamW(model.parameters(), lr=5e-5, fused=device.type == "cuda" or None)
@@ -138,7 +177,7 @@ def _time_side(side: str, setting: Setting, batch: dict, device: torch.device, a
             return model(input_ids=on_device["input_ids"], attention_mask=on_device["attention_mask"],
                          labels=on_device["hf_labels"]).loss  # fmt: skip
     else:
-        objective = MaskedLMObjective(model)
+        objective = CausalLMObjective(model, fused=_liger(device)) if causal else MaskedLMObjective(model)
         if args.compiled:
             objective = torch.compile(objective)
 
@@ -159,6 +198,8 @@ def _time_side(side: str, setting: Setting, batch: dict, device: torch.device, a
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--device", choices=["cpu", "cuda"], default="cpu")
+    parser.add_argument("--objective", choices=["masked", "causal"], default="masked",
+                        help="causal: Llama shape, glot500's chunked causal loss vs LlamaForCausalLM + labels")  # fmt: skip
     parser.add_argument("--ci", action="store_true", help="tiny sizes, finishes in seconds")
     parser.add_argument("--batch", help="sequences per step, or a comma list, e.g. 16,64 (default by mode)")
     parser.add_argument("--seq-len", type=int, help="tokens per sequence (default by mode)")
@@ -186,12 +227,15 @@ def main() -> None:
 
 def run_setting(setting: Setting, device: torch.device, args) -> None:
     """Baseline, then glot500 (eager and/or compiled) at one batch size; prints one block."""
-    batch = make_batch(setting)
-    print(f"model: hidden {setting.hidden}, layers {setting.layers}, vocab {setting.vocab:,}; batch {setting.batch} x "
-          f"seq {setting.seq_len}; {int(batch['positions'].numel())} masked positions; "
+    causal = args.objective == "causal"
+    batch = make_causal_batch(setting) if causal else make_batch(setting)
+    print(f"model: {'Llama' if causal else 'XLM-R'} hidden {setting.hidden}, layers {setting.layers}, vocab "
+          f"{setting.vocab:,}; batch {setting.batch} x seq {setting.seq_len}; {int(batch['positions'].numel())} "
+          f"{'scored' if causal else 'masked'} positions; "
           f"{'bf16' if device.type == 'cuda' and not args.fp32 else 'fp32'}; median of {setting.steps} steps")  # fmt: skip
     baseline = _or_oom(lambda: run_side("baseline", setting, batch, device, args), device)
-    print(f"HF XLMRobertaForMaskedLM + labels ({args.baseline_attn}): {_show(baseline)} tokens/s")
+    baseline_name = "LlamaForCausalLM" if causal else "XLMRobertaForMaskedLM"
+    print(f"HF {baseline_name} + labels ({args.baseline_attn}): {_show(baseline)} tokens/s")
     modes = {"off": [False], "on": [True], "both": [False, True]}[args.compile]
     for compiled in modes:
         args.compiled = compiled
@@ -199,9 +243,16 @@ def run_setting(setting: Setting, device: torch.device, args) -> None:
         extras = (" + compile" if compiled else "") + (
             f" + vocab padded to x{args.pad_vocab_to}" if args.pad_vocab_to else ""
         )
-        print(f"glot500 masked-only objective{extras}: {_show(ours)} tokens/s")
+        what = ("chunked causal" + (" (Liger fused)" if _liger(device) else "")) if causal else "masked-only"
+        print(f"glot500 {what} objective{extras}: {_show(ours)} tokens/s")
         if baseline and ours:
             print(f"ratio{' (compiled)' if compiled else ''}: {ours / baseline:.2f}x")
+
+
+def _liger(device: torch.device) -> bool:
+    from glot500.train.causal import liger_available
+
+    return liger_available(device)
 
 
 def _or_oom(run, device: torch.device) -> float | None:

@@ -136,7 +136,7 @@ def test_bad_extension_options_are_all_listed_with_their_keys(tmp_path: Path) ->
         "extend.model.initt: unknown option (known: init, init_options)",
         "extend.model.init_options.dimm: Extra inputs are not permitted",
         "extend.model.init_options.epoch: Input should be greater than or equal to 1",
-        "extend.train.phases.0.train: Input should be 'all' or 'new_rows'",
+        "extend.train.phases.0.train: Input should be 'all', 'new_rows' or 'lora'",
     ):
         assert expected in message, message
 

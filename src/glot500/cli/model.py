@@ -1,4 +1,4 @@
-"""``glot500 model``: grow a masked LM's vocabulary to an extended tokenizer."""
+"""``glot500 model``: grow a model's vocabulary to an extended tokenizer; merge a LoRA adapter."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from pathlib import Path
 
 import typer
 
-app = typer.Typer(help="Models: extend a masked LM's embeddings to a new tokenizer.", no_args_is_help=True)
+app = typer.Typer(help="Models: extend a model's embeddings to a new tokenizer; merge LoRA.", no_args_is_help=True)
 
 CORPUS_INIT = "corpus-informed settings (default in glot500.model.corpus_init.CorpusInitOptions)"
 
@@ -31,6 +31,9 @@ def extend(
     temperature: float | None = typer.Option(None, "--temperature", help="Similarities are divided by it."),
     dim: int | None = typer.Option(None, "--dim", help="fastText vector size."),
     epoch: int | None = typer.Option(None, "--epoch", help="fastText epochs."),
+    allow_drop: bool = typer.Option(
+        False, "--allow-drop", help="Accept a tokenizer lacking some of the model's tokens (their rows are dropped)."
+    ),
 ) -> None:
     """Resize the embeddings (rows copied by token string; head tied; LM-head bias remapped) and save."""
     from glot500.model.extend import extend_model
@@ -40,5 +43,19 @@ def extend(
         "neighbours": neighbours, "weighting": weighting, "temperature": temperature, "dim": dim, "epoch": epoch,
     }  # fmt: skip
     options = {key: value for key, value in given.items() if value is not None}  # extend_model checks them
-    out = extend_model(base, tokenizer, init, output, seed=seed, corpus=corpus, init_options=options or None)
+    out = extend_model(
+        base, tokenizer, init, output, seed=seed, corpus=corpus, init_options=options or None, allow_drop=allow_drop
+    )
     typer.echo(str(out))
+
+
+@app.command()
+def merge(
+    base: Path = typer.Option(..., "--base", help="Base HF folder, e.g. <run>/checkpoints/step-N/model."),
+    adapter: Path = typer.Option(..., "--adapter", help="peft adapter folder, e.g. <run>/checkpoints/step-N/adapter."),
+    output: Path = typer.Option(..., "--output", help="Output folder: a plain HF model with the adapter merged."),
+) -> None:
+    """Merge a LoRA adapter (and its new token rows) into its base: a plain HF folder any Auto class loads."""
+    from glot500.train.lora import merge_adapter
+
+    typer.echo(str(merge_adapter(base, adapter, output)))

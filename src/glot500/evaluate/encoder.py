@@ -1,8 +1,15 @@
-"""The encoder every task scores: a Protocol, and its implementation for any XLM-R-compatible HF model.
+"""The encoder every task scores: a Protocol, and its implementation for HF models of every supported family.
 
 Tasks talk to :class:`Encoder` only, so anything that embeds sentences at a layer, gives word vectors,
 scores masked tokens and hands out a fresh copy for fine-tuning plugs in. :class:`HFEncoder` does this for a
 Hugging Face model folder or hub name (safetensors only, never remote code); the name is never parsed.
+
+Per family (:mod:`glot500.model.families`): masked LMs (XLM-R, BERT, ModernBERT) are scored by
+pseudo-log-likelihood, causal LMs (Llama, Qwen, Gemma) by their true log-likelihood
+(:mod:`glot500.evaluate.causal`); both give the same :class:`SentenceLikelihood`. Sentence and word vectors are
+mean-pooled (or first-subword) hidden states of one layer for every family; a layer past the model's depth
+falls back to the family's default: the last layer of an encoder, the middle layer of a decoder (a decoder's
+last layers specialise in predicting the next token; its middle layers carry more of the sentence).
 """
 
 from __future__ import annotations
@@ -82,17 +89,22 @@ class HFEncoder:
     ) -> None:
         import torch
 
-        from glot500.model.io import load_mlm
+        from glot500.model.families import family_of
+        from glot500.model.io import load_model
 
         self.name = name
         self.device = resolve_device(device)
         self.batch_size = batch_size
         self.progress = progress
         self.dtype = torch.bfloat16 if self.device.startswith("cuda") else torch.float32
-        self.model, self.tokenizer = load_mlm(name, dtype=self.dtype)  # safetensors only, clear errors
+        self.model, self.tokenizer = load_model(name, dtype=self.dtype)  # safetensors only, clear errors
         self.config = self.model.config
+        self.family = family_of(self.config)
+        if self.tokenizer.pad_token_id is None:  # causal tokenizers often have none: EOS pads (masked out anyway)
+            self.tokenizer.pad_token = self.tokenizer.eos_token
         self.model.to(self.device).eval()
-        model_limit = getattr(self.config, "max_position_embeddings", 514) - 2  # XLM-R offsets positions by 2
+        offset = 2 if self.family.name == "xlmr" else 0  # XLM-R offsets positions by 2
+        model_limit = getattr(self.config, "max_position_embeddings", 514) - offset
         self.max_length = max(8, min(max_length, model_limit))
         self._cache: dict[tuple[int, str], np.ndarray] = {}
         self._shortcut_ok: bool | None = None  # pseudo-perplexity's last-layer shortcut, checked on first use
@@ -102,11 +114,11 @@ class HFEncoder:
         return int(self.config.num_hidden_layers)
 
     def clip_layer(self, layer: int) -> int:
+        """``layer``, or the family's default layer when the model has fewer layers."""
         if layer > self.num_layers:
-            logger.warning(
-                "%s has %d layers: using layer %d instead of %d", self.name, self.num_layers, self.num_layers, layer
-            )
-            return self.num_layers
+            default = self.family.default_layer(self.num_layers)
+            logger.warning("%s has %d layers: using layer %d instead of %d", self.name, self.num_layers, default, layer)
+            return default
         return layer
 
     # --- sentence embeddings -------------------------------------------------------------------------
@@ -164,7 +176,8 @@ class HFEncoder:
 
     # --- pseudo-log-likelihood -----------------------------------------------------------------------
     def pseudo_log_likelihoods(self, sentences: Sequence[str], batch_size: int = 64) -> list[SentenceLikelihood]:
-        """Every scored token masked in turn, ``batch_size`` masked copies per forward pass.
+        """Every scored token masked in turn, ``batch_size`` masked copies per forward pass (a causal model: its
+        true log-likelihood instead, ``batch_size`` sentences per pass, see :mod:`glot500.evaluate.causal`).
 
         Copies of every sentence given are batched together, sorted by length (callers pass many languages at
         once: per-call overheads and half-empty batches vanish). The last transformer layer runs at the masked
@@ -173,6 +186,12 @@ class HFEncoder:
         """
         import torch
 
+        if self.family.is_causal:
+            from glot500.evaluate.causal import causal_log_likelihoods
+
+            return causal_log_likelihoods(
+                self.model, self.tokenizer, sentences, batch_size, self.max_length, self.device, self._progress
+            )
         encoded = self.tokenizer(
             list(sentences), truncation=True, max_length=self.max_length, return_offsets_mapping=True
         )
@@ -221,10 +240,8 @@ class HFEncoder:
 
         rows = torch.arange(len(positions), device=input_ids.device)
         positions = positions.to(input_ids.device)
-        head = getattr(self.model, "lm_head", None) or getattr(self.model, "cls", None)
-        if head is None:  # an unknown MLM class: full forward (logits at every position)
-            logits = self.model(input_ids=input_ids, attention_mask=mask).logits[rows, positions]
-        elif self._pll_shortcut(input_ids, mask, positions):
+        head = self.family.head(self.model)  # XLM-R's lm_head, BERT's cls, ModernBERT's head + decoder
+        if self._pll_shortcut(input_ids, mask, positions):
             logits = head(self._hidden_at(input_ids, mask, positions))
         else:
             hidden = self.model.base_model(input_ids=input_ids, attention_mask=mask).last_hidden_state
@@ -302,8 +319,14 @@ class HFEncoder:
         hf_logging.set_verbosity_error()  # the new head's "missing weights" report is expected, not news
         try:
             model = cls.from_pretrained(self.name, num_labels=num_labels, use_safetensors=True)
+        except ValueError as error:  # e.g. a family without a token-classification class: an error row, not a crash
+            raise NotImplementedError(
+                f"{self.config.model_type} has no {kind}-classification head in transformers: {error}".splitlines()[0]
+            ) from None
         finally:
             hf_logging.set_verbosity(verbosity)
+        if model.config.pad_token_id is None:  # causal classifiers pool the last non-pad token: they need the id
+            model.config.pad_token_id = self.tokenizer.pad_token_id
         return model.to(self.device), self.tokenizer
 
     # --- helpers -------------------------------------------------------------------------------------

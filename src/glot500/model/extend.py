@@ -1,11 +1,12 @@
-"""Grow a masked LM's vocabulary to a new (extended) tokenizer: rows follow their token *string*.
+"""Grow a model's vocabulary to a new (extended) tokenizer: rows follow their token *string*.
 
 Ids are never trusted to line up: XLM-R's ``<mask>`` is last, so it moves when a vocabulary grows, and a
 tokenizer built by other means may order pieces differently. Every token present in both vocabularies keeps
 its row bit for bit (and its LM-head bias); new tokens get rows from one of the strategies of
-:mod:`glot500.model.init`; tokens of the old vocabulary missing from the new one are dropped (counted).
-Input and output embeddings stay tied (an untied head gets its own rows by the same strategy); positions and
-all other weights are untouched. ``extend_model`` also writes ``extension.json``: the new rows as id ranges.
+:mod:`glot500.model.init`; tokens of the old vocabulary missing from the new one would lose their rows: that is
+refused unless ``allow_drop`` (then counted). Every family of :mod:`glot500.model.families` (masked and causal)
+is handled alike: input and output embeddings stay tied when they were (an untied head, as in most causal LMs,
+gets its own rows by the same strategy from its own old rows); positions and all other weights are untouched. ``extend_model`` also writes ``extension.json``: the new rows as id ranges.
 """
 
 from __future__ import annotations
@@ -29,7 +30,10 @@ logger = logging.getLogger(__name__)
 EXTEND_SCHEMA_VERSION = 1
 EXTENSION_FILE = "extension.json"  # contract with train/evaluate: which rows are new
 EXTENSION_SCHEMA_VERSION = 1
-HEAD_BIAS_PREFIXES = ("lm_head.", "cls.predictions.")  # XLM-R/RoBERTa and BERT masked-LM heads
+
+
+class RowDropError(InputError):
+    """The new tokenizer lacks tokens of the model's vocabulary: their rows would be lost."""
 
 
 @dataclass(frozen=True)
@@ -70,11 +74,24 @@ def align_vocabularies(old_vocab: dict[str, int], new_vocab: dict[str, int], old
     )
 
 
+def head_bias_parameters(model: Any) -> list[torch.nn.Parameter]:
+    """The LM-head bias parameter(s) that follow the vocabulary (none for causal LMs without a head bias)."""
+    return _head_biases(model, model.get_input_embeddings().weight.shape[0])
+
+
+def output_matrix(model: Any) -> torch.Tensor | None:
+    """The output projection's weight when it is not tied to the input embeddings, else ``None``."""
+    return _embedding_matrices(model)[1]
+
+
 def _head_biases(model: Any, size: int) -> list[torch.nn.Parameter]:
     """The distinct LM-head bias parameters of length ``size`` (``lm_head.bias`` and its tied decoder bias)."""
+    from glot500.model.families import family_of
+
+    prefixes = family_of(model.config).bias_prefixes
     found: dict[int, torch.nn.Parameter] = {}
     for name, param in model.named_parameters(remove_duplicate=False):
-        if name.startswith(HEAD_BIAS_PREFIXES) and name.endswith("bias") and tuple(param.shape) == (size,):
+        if prefixes and name.startswith(prefixes) and name.endswith("bias") and tuple(param.shape) == (size,):
             found.setdefault(id(param), param)
     return list(found.values())
 
@@ -87,6 +104,7 @@ def extend_embeddings(
     seed: int = 0,
     corpus: str | Path | None = None,
     init_options: Any = None,
+    allow_drop: bool = False,
 ) -> Any:
     """Resize ``model`` to ``new_tokenizer`` in place, copying rows by token string; returns the model.
 
@@ -96,8 +114,11 @@ def extend_embeddings(
         seed: seeds the random draws (``random``, ``script-mean`` and its use as a fallback).
         corpus: the extension corpus (a folder read by glot500.corpus.reader); ``corpus-informed`` only.
         init_options: ``corpus-informed`` settings, a dict or :class:`~glot500.model.corpus_init.CorpusInitOptions`.
+        allow_drop: accept a new tokenizer that lacks tokens of the old one (their rows are dropped).
     """
-    return extend_embeddings_counted(model, old_tokenizer, new_tokenizer, init, seed, corpus, init_options)[0]
+    return extend_embeddings_counted(
+        model, old_tokenizer, new_tokenizer, init, seed, corpus, init_options, allow_drop
+    )[0]
 
 
 def extend_embeddings_counted(
@@ -108,12 +129,14 @@ def extend_embeddings_counted(
     seed: int = 0,
     corpus: str | Path | None = None,
     init_options: Any = None,
+    allow_drop: bool = False,
 ) -> tuple[Any, ExtendCounts]:
     """:func:`extend_embeddings`, also returning what it did (rows copied, initialised, dropped, fallbacks).
 
     Raises:
         InputError: unknown ``init``, ``corpus-informed`` without a corpus, or a new tokenizer that shares no
             token with the old one.
+        RowDropError: the new tokenizer lacks tokens of the old one and ``allow_drop`` is false.
         ConfigError: invalid ``init_options``.
     """
     mixture_for = _mixture_planner(init, corpus, init_options, seed)
@@ -126,7 +149,15 @@ def extend_embeddings_counted(
     alignment = align_vocabularies(old_tokenizer.get_vocab(), new_tokenizer.get_vocab(), old_rows)
     if not alignment.new_ids:
         raise InputError("the new tokenizer shares no token with the model's tokenizer: not an extension of it")
+    if alignment.dropped_tokens and not allow_drop:
+        raise RowDropError(
+            f"the new tokenizer lacks {len(alignment.dropped_tokens)} of the model's {old_rows} tokens (e.g. "
+            f"{', '.join(map(repr, alignment.dropped_tokens[:3]))}): their rows would be lost. Extend the model's own "
+            "tokenizer (glot500 vocab extend), or pass --allow-drop to drop them"
+        )
     new_size = max(len(new_tokenizer), max(new_tokenizer.get_vocab().values()) + 1)
+    if not allow_drop:  # rows past the old tokenizer (Qwen pads its matrix to a round size) stay too
+        new_size = max(new_size, old_rows)
     mixture = mixture_for(old_tokenizer, new_tokenizer, alignment.fresh_tokens, old_rows)
     initializer_range = getattr(model.config, "initializer_range", 0.02)
     rows, biases, fallbacks = initial_rows(
@@ -235,6 +266,7 @@ def extend_model(
     seed: int = 0,
     corpus: str | Path | None = None,
     init_options: Any = None,
+    allow_drop: bool = False,
 ) -> Path:
     """``glot500 model extend``: load, extend, save (safetensors) with the new tokenizer and a manifest.
 
@@ -244,24 +276,27 @@ def extend_model(
     """
     from transformers import AutoTokenizer
 
-    from glot500.model.io import load_mlm, save_mlm
+    from glot500.model.io import load_model, save_model
 
     # A missing local folder: one line naming it, before a hub lookup of the base or minutes of loading.
     check_named_paths({"base": base, "tokenizer": tokenizer, "corpus": corpus}, hub_keys=["base", "tokenizer"])
     started = time.perf_counter()
     _mixture_planner(init, corpus, init_options, seed)  # bad init arguments fail before minutes of loading
-    model, old_tokenizer = load_mlm(base)
+    model, old_tokenizer = load_model(base)  # any supported family; others: one line naming them
     try:
         new_tokenizer = AutoTokenizer.from_pretrained(str(tokenizer), trust_remote_code=False)
     except (OSError, ValueError) as err:
         raise InputError(f"cannot load tokenizer {tokenizer}: {err}".splitlines()[0]) from err
     loaded_at = time.perf_counter()
-    model, counts = extend_embeddings_counted(model, old_tokenizer, new_tokenizer, init, seed, corpus, init_options)
+    model, counts = extend_embeddings_counted(
+        model, old_tokenizer, new_tokenizer, init, seed, corpus, init_options, allow_drop
+    )
     extended_at = time.perf_counter()
-    out = save_mlm(model, new_tokenizer, output)  # with sentencepiece.bpe.model: a base for another merge
+    out = save_model(model, new_tokenizer, output)  # with sentencepiece.bpe.model: a base for another merge
     alignment = align_vocabularies(old_tokenizer.get_vocab(), new_tokenizer.get_vocab(), counts.old_vocab)
     write_extension_file(out, counts.old_vocab, counts.new_vocab, alignment.fresh_ids, init)
-    config: dict[str, Any] = {"base": str(base), "tokenizer": str(tokenizer), "init": init, "seed": seed}
+    config: dict[str, Any] = {"base": str(base), "tokenizer": str(tokenizer), "init": init, "seed": seed,
+                              "allow_drop": allow_drop}  # fmt: skip
     if init == "corpus-informed":
         from glot500.model.corpus_init import resolve_options
 

@@ -1,6 +1,6 @@
-"""Load and save masked LMs with their tokenizer: safetensors only, never remote code.
+"""Load and save language models of every supported family with their tokenizer: safetensors only, no remote code.
 
-``load_mlm`` accepts a local HF folder (ours, or a downloaded XLM-R) or, when online, a hub name such as
+``load_model`` (and ``load_mlm``, for masked LMs only) accepts a local HF folder (ours, or a downloaded XLM-R) or, when online, a hub name such as
 ``xlm-roberta-base``. Folders holding only pickle weights (``pytorch_model.bin``) are refused: unpickling can
 run arbitrary code, so we ask the user to convert them instead of loading them silently.
 """
@@ -56,32 +56,58 @@ def _resolve_dtype(dtype: Any) -> Any:
     return resolved
 
 
-def load_mlm(name_or_path: str | Path, dtype: Any = None) -> tuple[Any, Any]:
-    """Load ``(AutoModelForMaskedLM, AutoTokenizer)`` from a folder or hub name, safetensors only.
+def load_model(name_or_path: str | Path, dtype: Any = None) -> tuple[Any, Any]:
+    """Load ``(model, tokenizer)`` of any supported family (see :mod:`glot500.model.families`), safetensors only.
+
+    The family is read from ``config.json`` before any weight is loaded: a masked LM comes back as
+    ``AutoModelForMaskedLM``, a causal LM as ``AutoModelForCausalLM``.
 
     Args:
         name_or_path: local HF folder, or a hub id (needs network or the HF cache).
         dtype: ``None`` (float32 as saved by HF), a ``torch.dtype`` or its name (``"bfloat16"``).
 
     Raises:
-        InputError: missing folder, no config, pickle-only weights, or a hub name that cannot be fetched.
+        InputError: missing folder, no config, pickle-only or unreadable (e.g. truncated) weights, an
+            unsupported architecture (``UnsupportedModelError``), or a hub name that cannot be fetched.
     """
-    from transformers import AutoModelForMaskedLM, AutoTokenizer
+    from transformers import AutoConfig, AutoTokenizer
+
+    from glot500.model.families import family_of
 
     name = str(name_or_path)
     local = Path(name).expanduser()
     if local.exists() or isinstance(name_or_path, Path) or _looks_like_path(name):
         _check_local_folder(local)
         name = str(local)
+    try:
+        config = AutoConfig.from_pretrained(name, trust_remote_code=False)
+    except (OSError, ValueError, KeyError) as err:  # hub miss, offline, a model_type transformers does not know
+        raise InputError(f"cannot load model {name!r}: {err}".splitlines()[0]) from err
+    family = family_of(config)
     kwargs: dict[str, Any] = {"use_safetensors": True, "trust_remote_code": False}
     if dtype is not None:
         kwargs["dtype"] = _resolve_dtype(dtype)
     try:
-        model = AutoModelForMaskedLM.from_pretrained(name, **kwargs)
+        model = family.auto_class().from_pretrained(name, **kwargs)
         tokenizer = AutoTokenizer.from_pretrained(name, trust_remote_code=False)
     except OSError as err:  # hub miss, offline mode, no safetensors on the hub
-        raise InputError(f"cannot load masked LM {name!r}: {err}".splitlines()[0]) from err
-    logger.info("loaded %s: vocab %d, %s", name, model.config.vocab_size, model.dtype)
+        raise InputError(f"cannot load {family.objective} LM {name!r}: {err}".splitlines()[0]) from err
+    except Exception as err:  # safetensors' own error (truncated or corrupt file) is no OSError
+        if "safetensor" not in type(err).__module__.lower() and "header" not in str(err).lower():
+            raise
+        raise InputError(f"{name}: the safetensors weights cannot be read ({err}); the file is truncated or "
+                         "corrupt: copy or save it again".splitlines()[0]) from err  # fmt: skip
+    logger.info("loaded %s (%s): vocab %d, %s", name, family.name, model.config.vocab_size, model.dtype)
+    return model, tokenizer
+
+
+def load_mlm(name_or_path: str | Path, dtype: Any = None) -> tuple[Any, Any]:
+    """:func:`load_model` for masked LMs (XLM-R, BERT, ModernBERT): a causal LM is refused with an ``InputError``."""
+    model, tokenizer = load_model(name_or_path, dtype)
+    from glot500.model.families import family_of
+
+    if family_of(model.config).is_causal:
+        raise InputError(f"{name_or_path} is a causal LM ({model.config.model_type}): a masked LM is needed here")
     return model, tokenizer
 
 
@@ -101,3 +127,6 @@ def save_mlm(model: Any, tokenizer: Any, out_dir: str | Path) -> Path:
         if not (target.exists() and target.samefile(spm_file)):
             shutil.copy(spm_file, target)
     return out_dir
+
+
+save_model = save_mlm  # one writer for every family: safetensors + tokenizer (+ its SentencePiece file)

@@ -161,12 +161,15 @@ def save_checkpoint(
     config: dict[str, Any],
     keep: int,
     model_state: dict[str, torch.Tensor] | None = None,
+    extra: Any = None,
 ) -> Path:
     """Write a complete checkpoint (rank 0 only) and prune all but the ``keep`` newest.
 
     Args:
         optimizer_state: ``optimizer.state_dict()``, or FSDP's full state dict (keyed by parameter name).
-        model_state: the full weights when ``model`` is sharded (FSDP); ``None`` saves ``model`` as it is.
+        model_state: the full weights when ``model`` is sharded (FSDP) or carries a LoRA adapter (its base
+            weights); ``None`` saves ``model`` as it is.
+        extra: ``f(folder)`` writing more files into the checkpoint before it is marked complete (the adapter).
     """
     final = checkpoint_dir(output_dir, state.step)
     partial = final.with_name(final.name + ".partial")
@@ -181,6 +184,8 @@ def save_checkpoint(
     }
     save_file(flat_rng, str(partial / "rng.safetensors"))
     _write_json(partial / "trainer_state.json", {**asdict(state), "config": config})
+    if extra is not None:
+        extra(partial)
     if final.exists():  # only a checkpoint the resume skipped as damaged: kept for inspection, never deleted
         aside = _free_name(final.with_name(final.name + UNREADABLE))
         os.replace(final, aside)
@@ -196,7 +201,7 @@ def export_model(
 ) -> Path:
     """An HF folder (safetensors + tokenizer) that ``AutoModelForMaskedLM`` loads."""
     if state_dict is not None:  # a gathered (FSDP) state holds tied weights twice; HF saves them once
-        tied = getattr(model, "_tied_weights_keys", None) or {}
+        tied = _tied_keys(model)
         state_dict = {key: value for key, value in state_dict.items() if key not in tied}
     model.save_pretrained(folder, safe_serialization=True, state_dict=state_dict)
     tokenizer.save_pretrained(folder)
@@ -212,9 +217,16 @@ def load_model_weights(path: Path, model: torch.nn.Module) -> None:
     """Load a checkpoint's weights into the (not yet wrapped) model."""
     weights = load_file(str(path / "model" / "model.safetensors"))
     missing, unexpected = model.load_state_dict(weights, strict=False)
-    tied = {"lm_head.decoder.weight", "lm_head.decoder.bias"}  # saved once, under their embedding names
+    tied = {"lm_head.decoder.weight", "lm_head.decoder.bias"} | _tied_keys(model)  # saved once, as the embedding
     if unexpected or set(missing) - tied:
         raise RuntimeError(f"{path}: checkpoint does not match the model (missing {missing}, unexpected {unexpected})")
+
+
+def _tied_keys(model: torch.nn.Module) -> set[str]:
+    """Weights saved once under the name they are tied to (none when the config unties them, e.g. Llama 3 8B)."""
+    if not getattr(model.config, "tie_word_embeddings", True):
+        return set()
+    return set(getattr(model, "_tied_weights_keys", None) or ())
 
 
 def load_training_state(

@@ -27,14 +27,19 @@ class DataConfig(StrictModel):
 
 
 class ScratchModelConfig(StrictModel):
-    """A randomly initialised XLM-R-shaped model: a size preset, optionally overridden field by field."""
+    """A randomly initialised model of a family: a size preset, optionally overridden field by field."""
 
+    family: Literal["xlmr", "bert", "modernbert", "llama", "qwen", "gemma"] = Field(
+        "xlmr", description="architecture (glot500.model.families); llama/qwen/gemma train with the causal objective"
+    )
     size: Literal["tiny", "base"] = "tiny"
     hidden_size: int | None = Field(None, ge=8)
     num_layers: int | None = Field(None, ge=1)
     num_heads: int | None = Field(None, ge=1)
     intermediate_size: int | None = Field(None, ge=8)
     max_position_embeddings: int | None = Field(None, ge=16)
+    num_kv_heads: int | None = Field(None, ge=1, description="causal families: grouped-query attention heads")
+    tie_word_embeddings: bool = Field(True, description="causal families: share input embeddings and output head")
 
 
 class ModelConfig(StrictModel):
@@ -81,14 +86,28 @@ class PhaseConfig(StrictModel):
 
     name: str | None = Field(None, description="shown in metrics and the manifest; default phase-<n>")
     steps: int = Field(ge=1, description="optimizer steps of this phase")
-    train: Literal["all", "new_rows"] = Field(
-        "all", description="new_rows: only the embedding rows (and LM-head bias) of tokens new to the vocabulary"
+    train: Literal["all", "new_rows", "lora"] | None = Field(
+        None,
+        description="all; new_rows: only the embedding rows (and LM-head bias) of tokens new to the vocabulary; "
+        "lora: LoRA adapters (train.peft) + the new rows. Default: lora when peft is set, else all",
     )
     lr: float | None = Field(None, gt=0, description="peak learning rate; default optim.lr")
     warmup_steps: int | None = Field(None, ge=0, description="default optim.warmup_steps")
     new_rows_lr_multiplier: float = Field(1.0, gt=0, description="the new rows' updates are this times larger")
     alpha: float | None = Field(None, gt=0, le=1, description="sampling exponent; default data.alpha")
     head_floor: float | None = Field(None, ge=0, lt=1, description="default data.head_floor")
+
+
+class PeftSettings(StrictModel):
+    """LoRA (peft) settings for phases with ``train: lora``: adapters on the body, new token rows trainable."""
+
+    r: int = Field(16, ge=1, description="LoRA rank")
+    alpha: float = Field(32.0, gt=0, description="LoRA scaling numerator (scale = alpha / r)")
+    dropout: float = Field(0.0, ge=0, lt=1, description="dropout on the LoRA input")
+    target_modules: list[str] | Literal["all-linear"] = Field(
+        "all-linear", description="modules that get adapters (peft names); all-linear: every linear layer but the head"
+    )
+    new_rows: bool = Field(True, description="train the new token rows (extension.json), input and output")
 
 
 class TrainConfig(StrictModel):
@@ -102,6 +121,7 @@ class TrainConfig(StrictModel):
     phases: list[PhaseConfig] = Field(
         default_factory=list, description="training in phases, run in order; empty: one phase of max_steps"
     )
+    peft: PeftSettings | None = Field(None, description="LoRA settings; phases train with them (train: lora)")
     micro_batch_size: int = Field(8, ge=1, description="sequences per device per forward pass")
     global_batch_size: int = Field(8, ge=1, description="sequences per optimizer step over all devices")
     seed: int = 0
@@ -125,6 +145,12 @@ class TrainConfig(StrictModel):
                 f"global_batch_size ({self.global_batch_size}) must be a multiple of micro_batch_size "
                 f"({self.micro_batch_size}) times the number of processes"
             )
+        return self
+
+    @model_validator(mode="after")
+    def _lora_needs_peft(self) -> TrainConfig:
+        if self.peft is None and any(phase.train == "lora" for phase in self.phases):
+            raise ValueError("phases with train: lora need the peft settings (peft: {r: 16, alpha: 32})")
         return self
 
     @model_validator(mode="after")

@@ -33,12 +33,18 @@ class TrainingData:
 
 
 def prepare_data(
-    config: TrainConfig, tokenizer: Any, context: Context, micro_batch_size: int, phases: list[Phase]
+    config: TrainConfig,
+    tokenizer: Any,
+    context: Context,
+    micro_batch_size: int,
+    phases: list[Phase],
+    causal: bool = False,
 ) -> TrainingData:
     """Tokenize missing shards (split over processes), then build the same mixed stream on every process.
 
     Each phase gets its own language probabilities (its alpha and head floor); the stream switches to them
-    at the phase's first sequence, ``phase.start * global_batch_size``.
+    at the phase's first sequence, ``phase.start * global_batch_size``. ``causal``: next-token batches
+    (:mod:`glot500.train.causal`) instead of masked ones.
     """
     from glot500.corpus.reader import discover_languages
     from glot500.languages import is_head
@@ -72,8 +78,16 @@ def prepare_data(
     schedule = [(phase.start * config.global_batch_size, [probs[lang.label] for lang in languages])
                 for phase, probs in zip(phases, per_phase, strict=True)]  # fmt: skip
     stream = MixedStream(languages, None, config.seed, schedule)
-    special = SpecialIds.from_tokenizer(tokenizer)
-    builder = BatchBuilder(stream, special, config.data.mask_prob, micro_batch_size, context.rank, context.world_size)
+    if causal:
+        from glot500.train.causal import CausalBatchBuilder, causal_special_ids
+
+        special = causal_special_ids(tokenizer)
+        builder: BatchBuilder = CausalBatchBuilder(
+            stream, special, config.data.mask_prob, micro_batch_size, context.rank, context.world_size
+        )
+    else:
+        special = SpecialIds.from_tokenizer(tokenizer)
+        builder = BatchBuilder(stream, special, config.data.mask_prob, micro_batch_size, context.rank, context.world_size)
     counts = {
         lang.label: {
             "sequences": len(lang),

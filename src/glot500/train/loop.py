@@ -1,4 +1,7 @@
-"""The MLM training loop: ``setup -> train -> save_checkpoint -> cleanup``, top to bottom in one function.
+"""The training loop: ``setup -> train -> save_checkpoint -> cleanup``, top to bottom in one function.
+
+The objective comes from the model's family (masked-only MLM loss, or the causal next-token loss of
+:mod:`glot500.train.causal`); both hand the loop one loss per scored token, so everything else is shared.
 
 Training in phases (e.g. first only the new embedding rows, then everything, each with its own learning
 rate and language mix) is in :mod:`glot500.train.phases`; the loop only asks it what the current phase is.
@@ -24,6 +27,7 @@ import torch
 from glot500.core.errors import ConfigError, Glot500Error
 from glot500.core.locks import output_lock
 from glot500.core.manifest import write_manifest
+from glot500.model.families import family_of
 from glot500.train import distributed
 from glot500.train.checkpoint import (
     TrainerState,
@@ -37,8 +41,9 @@ from glot500.train.checkpoint import (
 )
 from glot500.train.config import TrainConfig
 from glot500.train.data import TrainingData, prepare_data
+from glot500.train.lora import ADAPTER_DIR, LoraAdapter, LoraControl, base_state_dict, new_row_ids
 from glot500.train.metrics import MetricsWriter
-from glot500.train.modeling import MaskedLMObjective, build_model, compile_objective, deterministic_kernels
+from glot500.train.modeling import build_model, compile_objective, deterministic_kernels, objective_for
 from glot500.train.paths import check_train_paths
 from glot500.train.phases import (
     Phase,
@@ -103,12 +108,16 @@ def _train(config: TrainConfig, ctx: distributed.Context) -> TrainResult:
     model, tokenizer = build_model(config.model, config.data.seq_len)
     new_rows = _new_rows(config, phases, model, ctx)
     model.to(ctx.device).train()
-    data = prepare_data(config, tokenizer, ctx, config.micro_batch_size, phases)
+    causal = family_of(model.config).is_causal
+    data = prepare_data(config, tokenizer, ctx, config.micro_batch_size, phases, causal=causal)
     if resume is not None:
         load_model_weights(resume, model)  # full weights, before DDP/FSDP take the model
-    objective = distributed.wrap(MaskedLMObjective(model), ctx, config.distributed)
-    optimizer, scheduler = _optimizer_and_schedule(model, config, ctx, phases)  # after wrap: FSDP's params are shards
-    control = PhaseControl(model, optimizer, new_rows, toggle_requires_grad=not ctx.distributed)
+    lora = _lora(config, phases, ctx)
+    if lora is not None and _adapter_due(resume, phases):  # the adapter is attached as it was when saved
+        lora.attach(model)
+        if resume is not None:
+            lora.load(resume / ADAPTER_DIR)
+    objective, optimizer, scheduler, control = _optimization(model, config, ctx, phases, new_rows, lora)
 
     state = TrainerState()
     if resume is not None:
@@ -139,7 +148,14 @@ def _train(config: TrainConfig, ctx: distributed.Context) -> TrainResult:
 
     # ---- the loop: one optimizer step per iteration, `accumulation` micro-batches each ----
     while state.step < config.max_steps:
-        phase = control.enter(phase_at(phases, state.step))  # what trains, from which step on: a no-op inside a phase
+        upcoming = phase_at(phases, state.step)
+        if lora is not None and (upcoming.train == "lora") != lora.attached:  # attach, or merge, at a phase start
+            lora.attach(model) if upcoming.train == "lora" else lora.merge(model)
+            objective, optimizer, scheduler, control = _optimization(
+                model, config, ctx, phases, new_rows, lora, state.step
+            )
+            forward = compile_objective(objective) if config.model.compile else objective
+        phase = control.enter(upcoming)  # what trains, from which step on: a no-op inside a phase
         step_loss = torch.zeros(n_languages, device=ctx.device, dtype=torch.float64)
         step_count = torch.zeros(n_languages, device=ctx.device, dtype=torch.float64)
         step_tokens = 0
@@ -182,11 +198,14 @@ def _train(config: TrainConfig, ctx: distributed.Context) -> TrainResult:
             writer.write(window.record(state, phase, lr, grad_norm, is_head))
             window.reset()
         if state.step % config.checkpoint_every == 0 or state.step == config.max_steps:
-            _checkpoint(config, ctx, state, objective, model, tokenizer, optimizer, scheduler, data)
+            _checkpoint(config, ctx, state, objective, model, tokenizer, optimizer, scheduler, data, lora)
         if config.save_model_every and state.step % config.save_model_every == 0:
-            _export(config, ctx, objective, model, tokenizer, optimizer, f"models/step-{state.step:08d}")
+            merged = lora.merged_copy(model) if lora is not None else model
+            _export(config, ctx, objective, merged, tokenizer, optimizer, f"models/step-{state.step:08d}")
 
-    # ---- finish: final HF folder, manifest, cleanup ----
+    # ---- finish: final HF folder (adapter merged), manifest, cleanup ----
+    if lora is not None:
+        lora.merge(model)
     final = _export(config, ctx, objective, model, tokenizer, optimizer, FINAL_MODEL)
     if ctx.is_main:
         _write_manifest(config, data, ctx, accumulation, status="finished", state=state, plan=plan)
@@ -197,11 +216,50 @@ def _train(config: TrainConfig, ctx: distributed.Context) -> TrainResult:
     return TrainResult(config.output_dir, final, state.step, state.tokens, losses, resumed_from, model)
 
 
-def _optimizer_and_schedule(model: torch.nn.Module, config: TrainConfig, ctx: distributed.Context, phases: list[Phase]):
+def _optimization(model, config: TrainConfig, ctx: distributed.Context, phases: list[Phase], new_rows, lora,
+                  step: int = 0):  # fmt: skip
+    """``(objective, optimizer, scheduler, phase control)`` for the model as it is now (plain or with LoRA).
+
+    Built at setup and again when a phase attaches or merges the adapter (the trained parameters change; the
+    new optimizer's moments start at zero); the schedule continues at ``step``.
+    """
+    adapted = lora is not None and lora.attached
+    fused_ok = not adapted  # Liger reads the head's weight directly: the new rows' deltas would be missed
+    objective = distributed.wrap(objective_for(model, ctx.device if fused_ok else None), ctx, config.distributed)
+    optimizer, scheduler = _optimizer_and_schedule(model, config, ctx, phases, trainable_only=adapted)
+    if step:
+        scheduler.last_epoch = step - 1
+        with warnings.catch_warnings():
+            warnings.filterwarnings("ignore", message="Detected call of `lr_scheduler.step")
+            scheduler.step()
+    if adapted:
+        return objective, optimizer, scheduler, LoraControl(model, optimizer)
+    return objective, optimizer, scheduler, PhaseControl(model, optimizer, new_rows, not ctx.distributed)
+
+
+def _lora(config: TrainConfig, phases: list[Phase], ctx: distributed.Context) -> LoraAdapter | None:
+    if not any(phase.train == "lora" for phase in phases):
+        return None
+    if config.distributed == "fsdp" and ctx.distributed:
+        raise ConfigError("phases with train: lora need distributed: ddp (or one process); LoRA fits one GPU")
+    return LoraAdapter(config.peft, new_row_ids(config.model.checkpoint))
+
+
+def _adapter_due(resume: Path | None, phases: list[Phase]) -> bool:
+    """Whether training starts with the adapter attached: the checkpoint has one, or a fresh run starts in LoRA."""
+    if resume is not None:
+        return (resume / ADAPTER_DIR).is_dir()
+    return phases[0].train == "lora"
+
+
+def _optimizer_and_schedule(model: torch.nn.Module, config: TrainConfig, ctx: distributed.Context, phases: list[Phase],
+                            trainable_only: bool = False):  # fmt: skip
     opt = config.optim
+    # With LoRA the optimizer holds the adapter and new rows only: no moments for the frozen model.
+    named = [(n, p) for n, p in model.named_parameters() if p.requires_grad or not trainable_only]
     # No weight decay on biases and LayerNorm weights (BERT's and run_mlm's convention).
-    decay = [p for n, p in model.named_parameters() if p.ndim >= 2 and "norm" not in n.lower()]
-    no_decay = [p for n, p in model.named_parameters() if not (p.ndim >= 2 and "norm" not in n.lower())]
+    decay = [p for n, p in named if p.ndim >= 2 and "norm" not in n.lower()]
+    no_decay = [p for n, p in named if not (p.ndim >= 2 and "norm" not in n.lower())]
     groups = [{"params": decay, "weight_decay": opt.weight_decay}, {"params": no_decay, "weight_decay": 0.0}]
     # fused: one kernel per step instead of ~10 per tensor (CPU too, torch >= 2.4): on the demo's tiny model the
     # per-tensor update of the 24K-row embedding's moments took 14 ms of a 120 ms CPU step, fused 2 ms.
@@ -255,14 +313,22 @@ def _handle_nonfinite(config: TrainConfig, state: TrainerState, loss: float, gra
     logger.warning("%s; update skipped (%d in a row)", what, state.nonfinite_in_a_row)
 
 
-def _checkpoint(config, ctx, state, objective, model, tokenizer, optimizer, scheduler, data: TrainingData) -> None:
-    """Every rank joins (FSDP gathers shards, RNG states are collected); rank 0 writes."""
+def _checkpoint(config, ctx, state, objective, model, tokenizer, optimizer, scheduler, data: TrainingData,
+                lora: LoraAdapter | None) -> None:  # fmt: skip
+    """Every rank joins (FSDP gathers shards, RNG states are collected); rank 0 writes.
+
+    With an adapter attached: ``model/`` holds the base weights and ``adapter/`` the adapter with the new rows.
+    """
     model_state, optimizer_state = distributed.full_state(objective, optimizer, config.distributed, ctx)
+    extra = None
+    if lora is not None and lora.attached:
+        model_state = base_state_dict(model)
+        extra = lambda folder: lora.save(folder / ADAPTER_DIR)  # noqa: E731
     rngs = distributed.gather_objects(rng_state(), ctx)
     if ctx.is_main:
         save_checkpoint(
             config.output_dir, state, model, tokenizer, optimizer_state, scheduler, data.builder.stream.state_dict(),
-            rngs, config.model_dump(mode="json"), config.keep_checkpoints, model_state,
+            rngs, config.model_dump(mode="json"), config.keep_checkpoints, model_state, extra,
         )  # fmt: skip
     distributed.barrier(ctx)
 

@@ -1,4 +1,7 @@
-"""The model side of training: load or create an XLM-R-style MLM, and the masked-positions-only loss.
+"""The model side of training: load or create a model of any family, and its objective (masked or causal).
+
+The family (:mod:`glot500.model.families`, read from the model's config) decides the objective: masked LMs
+train with the masked-positions-only loss below, causal LMs with :class:`glot500.train.causal.CausalLMObjective`.
 
 Why masked-only: run_mlm computes the vocabulary projection (401K outputs for Glot500) at every position
 and then ignores 85% of them. We run the encoder body, gather the hidden states of the masked positions,
@@ -28,7 +31,7 @@ TINY_SIZES = {"hidden_size": 64, "num_layers": 2, "num_heads": 2, "intermediate_
 
 
 class MaskedLMObjective(nn.Module):
-    """Wraps an ``XLMRobertaForMaskedLM``; ``forward`` returns the loss of every masked token.
+    """Wraps a masked LM (XLM-R, BERT, ModernBERT); ``forward`` returns the loss of every masked token.
 
     Args (of forward):
         input_ids: ``(batch, seq)`` ids after masking.
@@ -39,7 +42,10 @@ class MaskedLMObjective(nn.Module):
 
     def __init__(self, model: nn.Module) -> None:
         super().__init__()
+        from glot500.model.families import family_of
+
         self.model = model
+        self.family = family_of(model.config)
 
     @property
     def body(self) -> nn.Module:
@@ -55,8 +61,21 @@ class MaskedLMObjective(nn.Module):
     ) -> torch.Tensor:
         hidden = self.body(input_ids=input_ids, attention_mask=attention_mask, return_dict=True).last_hidden_state
         selected = hidden.flatten(0, 1).index_select(0, positions)  # (masked, hidden)
-        logits = self.model.lm_head(selected)  # (masked, vocab): the only vocabulary-sized activation
+        logits = self.family.head(self.model)(selected)  # (masked, vocab): the only vocabulary-sized activation
         return F.cross_entropy(logits.float(), labels, reduction="none")  # (masked,)
+
+
+def objective_for(model: nn.Module, device: torch.device | None = None) -> nn.Module:
+    """The training objective of ``model``'s family: masked-only MLM loss or chunked causal loss.
+
+    On CUDA with ``liger_kernel`` installed the causal loss uses Liger's fused linear cross-entropy.
+    """
+    from glot500.model.families import family_of
+    from glot500.train.causal import CausalLMObjective, liger_available
+
+    if family_of(model.config).is_causal:
+        return CausalLMObjective(model, fused=device is not None and liger_available(device))
+    return MaskedLMObjective(model)
 
 
 def compile_objective(objective: nn.Module) -> Callable[..., torch.Tensor]:
@@ -105,14 +124,14 @@ def build_model(config: ModelConfig, seq_len: int) -> tuple[nn.Module, Any]:
     from transformers import AutoTokenizer
 
     if config.checkpoint is not None:
-        from glot500.model.io import load_mlm
+        from glot500.model.io import load_model
 
-        model, tokenizer = load_mlm(config.checkpoint)
+        model, tokenizer = load_model(config.checkpoint)
         if config.tokenizer is not None:
             tokenizer = AutoTokenizer.from_pretrained(config.tokenizer)
     else:
         tokenizer = AutoTokenizer.from_pretrained(config.tokenizer)
-        model = _scratch_model(config.scratch, len(tokenizer), seq_len, config.init_seed)
+        model = _scratch_model(config.scratch, len(tokenizer), seq_len, config.init_seed, tokenizer)
     if config.dropout is not None:
         _set_dropout(model, config.dropout)
     multiple = config.pad_vocab_to_multiple_of
@@ -131,20 +150,26 @@ def build_model(config: ModelConfig, seq_len: int) -> tuple[nn.Module, Any]:
     return model, tokenizer
 
 
-def _scratch_model(scratch: ScratchModelConfig, vocab_size: int, seq_len: int, seed: int) -> nn.Module:
-    from transformers import XLMRobertaForMaskedLM
+def _scratch_model(scratch: ScratchModelConfig, vocab_size: int, seq_len: int, seed: int, tokenizer: Any = None):
+    from glot500.model.families import family_named
+    from glot500.model.tiny import tiny_family_config
 
-    from glot500.model.tiny import tiny_config
-
+    family = family_named(scratch.family)
     sizes = dict(TINY_SIZES if scratch.size == "tiny" else XLMR_BASE_SIZES)
     for key in sizes:
         if getattr(scratch, key) is not None:
             sizes[key] = getattr(scratch, key)
-    max_positions = scratch.max_position_embeddings or max(seq_len + 2, 514 if scratch.size == "base" else 130)
-    model_config = tiny_config(vocab_size, max_position_embeddings=max_positions, **sizes)
+    default_positions = 514 if scratch.size == "base" else 130
+    sizes["max_position_embeddings"] = scratch.max_position_embeddings or max(seq_len + 2, default_positions)
+    if family.is_causal:
+        sizes["tie_word_embeddings"] = int(scratch.tie_word_embeddings)
+        if scratch.num_kv_heads is not None:
+            sizes["num_kv_heads"] = scratch.num_kv_heads
+    model_config = tiny_family_config(family.name, vocab_size, tokenizer, **sizes)
     torch.manual_seed(seed)
-    model = XLMRobertaForMaskedLM(model_config)
-    logger.info("new %s model: %.1fM parameters", scratch.size, sum(p.numel() for p in model.parameters()) / 1e6)
+    model = family.auto_class().from_config(model_config)
+    logger.info("new %s %s model: %.1fM parameters", scratch.size, family.name,
+                sum(p.numel() for p in model.parameters()) / 1e6)  # fmt: skip
     return model
 
 
@@ -153,23 +178,29 @@ def _set_dropout(model: nn.Module, rate: float) -> None:
     for module in model.modules():
         if isinstance(module, nn.Dropout):
             module.p = rate
-    model.config.hidden_dropout_prob = rate
-    model.config.attention_probs_dropout_prob = rate
+    names = ("hidden_dropout_prob", "attention_probs_dropout_prob", "attention_dropout", "embedding_dropout",
+             "mlp_dropout")  # fmt: skip
+    for name in names:  # recorded where the family's config has the field (Llama's attention dropout lives there)
+        if name in ("hidden_dropout_prob", "attention_probs_dropout_prob") or hasattr(model.config, name):
+            setattr(model.config, name, rate)
 
 
 def _check_model(model: nn.Module, tokenizer: Any, seq_len: int) -> None:
+    from glot500.model.families import family_of
+
+    family = family_of(model.config)  # UnsupportedModelError for other architectures
     problems = []
-    if not hasattr(model, "lm_head") or not hasattr(model, model.base_model_prefix):
-        problems.append(f"{type(model).__name__} has no XLM-R style `lm_head`; use an XLMRobertaForMaskedLM model")
     if model.config.vocab_size < len(tokenizer):
         problems.append(f"the model's vocabulary ({model.config.vocab_size}) is smaller than the tokenizer's "
                         f"({len(tokenizer)}): extend it first (`glot500 model extend`)")  # fmt: skip
     # XLM-R's position ids start after the padding index, hence the +1.
-    needed = seq_len + model.config.pad_token_id + 1
+    needed = seq_len + model.config.pad_token_id + 1 if family.name == "xlmr" else seq_len
     if model.config.max_position_embeddings < needed:
         problems.append(f"data.seq_len {seq_len} needs max_position_embeddings >= {needed}, the model has "
                         f"{model.config.max_position_embeddings}")  # fmt: skip
-    if tokenizer.mask_token_id is None or tokenizer.pad_token_id is None:
+    if family.is_causal and tokenizer.eos_token_id is None:
+        problems.append("the tokenizer has no EOS token: a causal model needs one to separate documents")
+    if not family.is_causal and (tokenizer.mask_token_id is None or tokenizer.pad_token_id is None):
         problems.append("the tokenizer has no <mask> or <pad> token")
     if problems:
         raise ConfigError("model does not fit this training run:\n  " + "\n  ".join(problems))

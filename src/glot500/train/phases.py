@@ -38,7 +38,7 @@ from typing import Any
 import torch
 
 from glot500.core.errors import ConfigError, InputError
-from glot500.model.extend import EXTENSION_FILE, read_extension_file
+from glot500.model.extend import EXTENSION_FILE, head_bias_parameters, output_matrix, read_extension_file
 from glot500.train.config import PhaseConfig, TrainConfig
 
 logger = logging.getLogger(__name__)
@@ -66,8 +66,8 @@ class Phase:
 
     @property
     def touches_rows(self) -> bool:
-        """Whether this phase treats the new rows apart from the rest."""
-        return self.train == "new_rows" or self.new_rows_lr_multiplier != 1.0
+        """Whether this phase treats the new rows apart from the rest (a LoRA phase: peft does, see train.lora)."""
+        return self.train == "new_rows" or (self.train != "lora" and self.new_rows_lr_multiplier != 1.0)
 
 
 def resolve_phases(config: TrainConfig) -> list[Phase]:
@@ -76,7 +76,8 @@ def resolve_phases(config: TrainConfig) -> list[Phase]:
     phases, start = [], 0
     for index, spec in enumerate(specs):
         phases.append(Phase(
-            index=index, name=spec.name or f"phase-{index + 1}", start=start, steps=spec.steps, train=spec.train,
+            index=index, name=spec.name or f"phase-{index + 1}", start=start, steps=spec.steps,
+            train=spec.train or ("lora" if config.peft is not None else "all"),
             lr=spec.lr if spec.lr is not None else config.optim.lr,
             warmup_steps=spec.warmup_steps if spec.warmup_steps is not None else config.optim.warmup_steps,
             new_rows_lr_multiplier=spec.new_rows_lr_multiplier,
@@ -182,17 +183,22 @@ class PhaseControl:
         self.embedding = model.get_input_embeddings().weight  # tied: also the output projection
         # The embedding group's configured decay, read before a checkpoint's optimizer state (maybe 0) is loaded.
         self.weight_decay = float(self.group["weight_decay"])
-        self.bias = getattr(getattr(model, "lm_head", None), "bias", None)  # XLM-R: lm_head.bias is decoder.bias
+        biases = head_bias_parameters(model)  # XLM-R: lm_head.bias (is decoder.bias); causal LMs: none
+        self.bias = biases[0] if biases else None
+        self.output = output_matrix(model)  # an untied output head (most causal LMs): its rows follow too
         rows = self.embedding.shape[0]
         self.new = new_ranges or []
         self.old = _complement(self.new, rows) if new_ranges is not None else []
-        self.row_params = [p for p in (self.embedding, self.bias) if p is not None and p.shape[0] == rows]
+        candidates = (self.embedding, self.output, self.bias)
+        self.row_params = [p for p in candidates if p is not None and p.shape[0] == rows]
 
     def enter(self, phase: Phase) -> Phase:
         """Switch to ``phase`` if it is not the current one; returns it."""
         if self.phase is not None and phase.index == self.phase.index:
             return phase
         self.phase = phase
+        if phase.train == "lora":  # peft froze all but the adapter and the new rows' deltas
+            return phase
         frozen = phase.train == "new_rows"
         row_ids = {id(p) for p in self.row_params}
         for param in self.model.parameters():
@@ -209,10 +215,12 @@ class PhaseControl:
         """The embedding's parameter group (looked up each time: loading a state dict replaces the groups)."""
         return next(g for g in self.optimizer.param_groups if any(p is self.embedding for p in g["params"]))
 
-    def trained_parameters(self, phase: Phase) -> int:
+    def trained_parameters(self, phase: Phase) -> int | None:
         """How many numbers ``phase`` updates."""
         if phase.train == "all":
             return sum(p.numel() for p in self.model.parameters())
+        if phase.train == "lora":  # known once the adapter is attached
+            return sum(p.numel() for p in self.model.parameters() if p.requires_grad) if self.phase == phase else None
         new_rows = sum(end - start for start, end in self.new)
         return sum(new_rows * (p[0].numel()) for p in self.row_params)
 
@@ -240,8 +248,10 @@ class PhaseControl:
         if phase.train == "new_rows" and self.weight_decay:
             lr = self.group["lr"]
             with torch.no_grad():
-                for start, end in self.new:  # the embedding only: biases are never decayed
-                    self.embedding[start:end].mul_(1 - lr * self.weight_decay)
+                for param in self.row_params:  # the embedding (and an untied head): biases are never decayed
+                    if param.ndim == 2:
+                        for start, end in self.new:
+                            param[start:end].mul_(1 - lr * self.weight_decay)
         self.optimizer.step()
         if before is not None:
             with torch.no_grad():
