@@ -2,7 +2,7 @@
 
 A causal model scores a sentence exactly: ``log P(sentence) = sum_i log P(token_i | token_<i)``, the first token
 conditioned on the model's BOS (EOS where there is none, as Qwen's). The result is a
-:class:`~glot500.evaluate.encoder.SentenceLikelihood` like the masked models' pseudo-log-likelihood, with the
+:class:`~glot500.evaluate.likelihood.SentenceLikelihood` like the masked models' pseudo-log-likelihood, with the
 same token and character accounting: special tokens are not scored; characters are those the scored tokens
 cover; ``<unk>`` tokens keep their own log-probability apart (``unk_log_prob``) and their characters counted
 (``unk_chars``), so :mod:`glot500.evaluate.perplexity` replaces them with the same per-character charge. A
@@ -19,6 +19,7 @@ from typing import Any
 import numpy as np
 
 from glot500.evaluate.batching import length_sorted_batches, pad_batch
+from glot500.evaluate.likelihood import SentenceLikelihood
 
 
 def start_id(tokenizer: Any) -> int:
@@ -41,7 +42,6 @@ def causal_log_likelihoods(
     """``SentenceLikelihood`` of each sentence: ``sum log P(token_i | <bos>, tokens before)`` over its tokens."""
     import torch
 
-    from glot500.evaluate.encoder import SentenceLikelihood
 
     encoded = tokenizer(
         list(sentences), add_special_tokens=False, truncation=True, max_length=max_length - 1,

@@ -17,28 +17,16 @@ from __future__ import annotations
 import contextlib
 import logging
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
 from typing import Literal, Protocol, runtime_checkable
 
 import numpy as np
 
 from glot500.evaluate.batching import length_sorted_batches, pad_batch
+from glot500.evaluate.likelihood import SentenceLikelihood
 
 logger = logging.getLogger(__name__)
 
 HeadKind = Literal["sequence", "token"]
-
-
-@dataclass(frozen=True)
-class SentenceLikelihood:
-    """Pseudo-log-likelihood of one sentence: the sum of ``log P(token | rest)`` over its scored tokens."""
-
-    log_prob: float
-    tokens: int
-    chars: int
-    unk_chars: int = 0  # characters covered by <unk> tokens: one cheap prediction stands for a whole unseen word
-    unk_log_prob: float = 0.0  # the part of log_prob scored at <unk> tokens (replaced by a charge in ppl_per_char)
-    unk_tokens: int = 0
 
 
 @runtime_checkable

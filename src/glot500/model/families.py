@@ -107,9 +107,14 @@ def _attribute_path(model: Any, dotted: str) -> Any:
 
 # ---- tiny configurations (special ids follow each family's own tokenizer conventions loosely) -----------
 def _tiny_xlmr(vocab_size: int, sizes: dict[str, int]) -> Any:
-    from glot500.model.tiny import tiny_config
+    """XLM-R's special ids (pad=1, bos=0, eos=2) and a small body."""
+    from transformers import XLMRobertaConfig
 
-    return tiny_config(vocab_size, **sizes)
+    special = _special(sizes)
+    return XLMRobertaConfig(
+        vocab_size=vocab_size, **_encoder_sizes(sizes), pad_token_id=special["pad"], bos_token_id=special["bos"],
+        eos_token_id=special["eos"], tie_word_embeddings=True,
+    )  # fmt: skip
 
 
 def _tiny_bert(vocab_size: int, sizes: dict[str, int]) -> Any:

@@ -15,20 +15,11 @@ def tiny_config(
     max_position_embeddings: int = 130,
 ):
     """An ``XLMRobertaConfig`` with XLM-R's special ids (pad=1, bos=0, eos=2) and a small body."""
-    from transformers import XLMRobertaConfig
+    from glot500.model.families import family_named
 
-    return XLMRobertaConfig(
-        vocab_size=vocab_size,
-        hidden_size=hidden_size,
-        num_hidden_layers=num_layers,
-        num_attention_heads=num_heads,
-        intermediate_size=intermediate_size,
-        max_position_embeddings=max_position_embeddings,
-        pad_token_id=1,
-        bos_token_id=0,
-        eos_token_id=2,
-        tie_word_embeddings=True,
-    )
+    sizes = {"hidden_size": hidden_size, "num_layers": num_layers, "num_heads": num_heads,
+             "intermediate_size": intermediate_size, "max_position_embeddings": max_position_embeddings}  # fmt: skip
+    return family_named("xlmr").tiny(vocab_size, sizes)
 
 
 def make_tiny_mlm(tokenizer_dir: str | Path, out_dir: str | Path, seed: int = 0, **config_kwargs) -> Path:
