@@ -21,6 +21,7 @@ Scoring 729 languages x 5 verses with three tiny demo models takes a few minutes
 from __future__ import annotations
 
 import argparse
+import json
 import lzma
 import statistics
 import sys
@@ -55,8 +56,10 @@ def write_task(bible: Path, out: Path, verses: int, languages: set[str] | None) 
     return texts
 
 
-def score_models(run: Path, task: Path, threads: int) -> dict[str, dict[str, dict[str, float]]]:
-    """``{model: {label: {metric: value}}}`` from the project's pseudo-perplexity task."""
+def score_models(
+    run: Path, task: Path, threads: int, known: dict[str, dict[str, dict[str, float]]] | None = None
+) -> dict[str, dict[str, dict[str, float]]]:
+    """``{model: {label: {metric: value}}}`` from the project's pseudo-perplexity task (``known`` models as given)."""
     import torch
 
     from glot500.evaluate.config import EvalConfig
@@ -65,8 +68,10 @@ def score_models(run: Path, task: Path, threads: int) -> dict[str, dict[str, dic
 
     torch.set_num_threads(threads)
     config = EvalConfig(profile="cpu-small", device="cpu", ppl_max_sentences=None)
-    scores: dict[str, dict[str, dict[str, float]]] = {}
+    scores: dict[str, dict[str, dict[str, float]]] = dict(known or {})
     for name in MODELS:
+        if name in scores:
+            continue
         folder = run / name / "final"
         if not folder.is_dir():
             print(f"{name}: no model at {folder}, skipped", file=sys.stderr)
@@ -170,6 +175,9 @@ def main() -> None:
     parser.add_argument("--only-trained", action="store_true", help="only the languages the run's corpus has")
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--out", type=Path, help="write the figures and per-language scores as JSON here")
+    parser.add_argument(
+        "--base-scores", type=Path, help="an earlier --out of runs sharing this base model: its base scores are reused"
+    )
     args = parser.parse_args()
 
     started = time.perf_counter()
@@ -178,7 +186,11 @@ def main() -> None:
         task = Path(tmp) / "ppl_bible"
         texts = write_task(args.bible, task, args.verses, trained_on if args.only_trained else None)
         print(f"{len(texts)} languages x {args.verses} verses from {args.bible}", file=sys.stderr)
-        scores = score_models(args.run, task, args.threads)
+        known = None
+        if args.base_scores:
+            earlier = json.loads(args.base_scores.read_text(encoding="utf-8"))
+            known = {"base": {label: score for label, score in earlier["scores"]["base"].items() if label in texts}}
+        scores = score_models(args.run, task, args.threads, known)
     fertility = {name: tokens_per_char(args.run, name, texts) for name in ("base", "glot") if name in scores}
     labels = sorted(texts)
     summaries = {

@@ -30,6 +30,9 @@ def test_sizes_double_and_the_choice_stops_where_held_out_gains_fall_below_the_t
     assert candidate_sizes(1000, 24000) == [1000, 2000, 4000, 8000, 16000, 24000]
     curve = [{"pieces": p, "heldout_tokens_per_char": t} for p, t in [(1000, 0.5), (2000, 0.4), (4000, 0.39)]]
     assert choose_size(curve, 0.05) == 2000 and choose_size(curve, 0.01) == 4000 and choose_size(curve, 0.3) == 1000
+    # The memorisation gap: at 4000 pieces held-out text takes 8 % more tokens per character than training text.
+    gapped = [{**point, "training_tokens_per_char": t} for point, t in zip(curve, [0.5, 0.395, 0.36], strict=True)]
+    assert choose_size(gapped, 0.01, max_gap=0.05) == 2000 and choose_size(gapped, 0.01, max_gap=0.1) == 4000
 
 
 def test_less_text_gets_fewer_pieces() -> None:

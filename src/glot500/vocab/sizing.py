@@ -10,9 +10,11 @@ other text, and which a model then learns to predict with confidence they do not
 2. Train one probe model of ``max_size`` pieces on the training part.
 3. For sizes doubling from ``min_size`` up to ``max_size``, keep the probe's best-scored pieces (every single
    character always stays, so no text turns into ``<unk>``) and measure tokens per character on the held-out
-   chunks, averaged over languages (each language counts once, however much text it has).
-4. Choose the first size whose doubling gains less than ``min_gain`` (relative) in held-out tokens per
-   character; the vocabulary is then trained on the whole sample at that size.
+   chunks and on the training chunks, each averaged over languages (each language counts once).
+4. Take the largest size before either sign that the new pieces stop paying: its held-out tokens per character
+   exceed the training chunks' by more than ``max_gap`` (the pieces fit the corpus, not the languages: the
+   *memorisation gap*, the same figure ``glot500 vocab report`` warns about), or doubling to it gains less than
+   ``min_gain`` in held-out tokens per character. The vocabulary is then trained on the whole sample at that size.
 
 Less text saturates sooner, so a smaller corpus gets fewer pieces. The curve (held-out and training tokens per
 character per size) is written into the tokenizer's manifest, so the choice can be checked.
@@ -41,6 +43,9 @@ class SizingOptions(StrictModel):
     max_size: int = Field(32_000, gt=3, description="the probe's size: the largest size tried")
     min_gain: float = Field(
         0.03, gt=0, lt=1, description="stop doubling when held-out tokens per character improve by less than this"
+    )
+    max_gap: float = Field(
+        0.02, gt=0, description="stop before held-out tokens per character exceed the training text's by this share"
     )
     heldout_share: float = Field(0.1, gt=0, lt=1, description="share of each language's distinct chunks held out")
 
@@ -113,13 +118,17 @@ def tokens_per_char(processor: Any, texts: Sample) -> dict[str, float]:
     return out
 
 
-def choose_size(curve: list[dict[str, float]], min_gain: float) -> int:
-    """The first size whose next (doubled) size improves held-out tokens per character by less than ``min_gain``."""
-    for this, following in zip(curve, curve[1:], strict=False):
-        gain = 1 - following["heldout_tokens_per_char"] / this["heldout_tokens_per_char"]
-        if gain < min_gain:
-            return int(this["pieces"])
-    return int(curve[-1]["pieces"])
+def choose_size(curve: list[dict[str, float]], min_gain: float, max_gap: float = float("inf")) -> int:
+    """The largest size of the curve before the memorisation gap exceeds ``max_gap`` or a doubling gains less
+    than ``min_gain`` in held-out tokens per character (the smallest size when even it is past the gap)."""
+    chosen = curve[0]
+    for point in curve[1:]:
+        gain = 1 - point["heldout_tokens_per_char"] / chosen["heldout_tokens_per_char"]
+        gap = point["heldout_tokens_per_char"] / point.get("training_tokens_per_char", point["heldout_tokens_per_char"])
+        if gain < min_gain or gap - 1 > max_gap:
+            break
+        chosen = point
+    return int(chosen["pieces"])
 
 
 def choose_vocab_size(sample: Sample, options: SizingOptions, seed: int = 0, num_threads: int = 2) -> SizingResult:
@@ -150,4 +159,4 @@ def choose_vocab_size(sample: Sample, options: SizingOptions, seed: int = 0, num
                 "training_tokens_per_char": statistics.fmean(tokens_per_char(processor, training_eval).values()),
             }
         )
-    return SizingResult(choose_size(curve, options.min_gain), curve, len(heldout))
+    return SizingResult(choose_size(curve, options.min_gain, options.max_gap), curve, len(heldout))
