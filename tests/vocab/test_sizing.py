@@ -42,3 +42,20 @@ def test_less_text_gets_fewer_pieces() -> None:
     assert small.vocab_size < large.vocab_size, (small.to_json(), large.to_json())
     held, trained = (large.curve[-1][key] for key in ("heldout_tokens_per_char", "training_tokens_per_char"))
     assert held >= trained  # a vocabulary compresses its own text at least as well as unseen text
+
+
+def test_vocab_train_auto_records_the_curve_it_chose_from(toy_corpus, tmp_path) -> None:
+    import json
+
+    from glot500.vocab.config import VocabTrainConfig
+    from glot500.vocab.train import train_vocab
+
+    config = VocabTrainConfig(
+        corpus=toy_corpus, output=tmp_path / "tok", vocab_size="auto", sample_size=2000, num_threads=1,
+        sizing=SizingOptions(min_size=100, max_size=1500),
+    )  # fmt: skip
+    out = train_vocab(config)
+    counts = json.loads((out / "manifest.json").read_text())["counts"]
+    sizing = counts["sizing"]
+    assert sizing["vocab_size"] in [point["pieces"] for point in sizing["curve"]]
+    assert counts["pieces"] <= sizing["vocab_size"] and (out / "tokenizer.json").is_file()

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import Field, model_validator
 
@@ -16,7 +16,7 @@ class VocabTrainConfig(StrictModel):
 
     corpus: Path
     output: Path
-    vocab_size: int | Literal["auto"] = Field(
+    vocab_size: Annotated[int, Field(gt=3)] | Literal["auto"] = Field(
         32_000, description="pieces, including <unk>, <s>, </s>; 'auto': sized by held-out compression (sizing)"
     )
     sizing: SizingOptions = Field(default_factory=SizingOptions, description="how vocab_size 'auto' chooses")
@@ -34,8 +34,6 @@ class VocabTrainConfig(StrictModel):
 
     @model_validator(mode="after")
     def _non_empty_language_list(self) -> VocabTrainConfig:
-        if isinstance(self.vocab_size, int) and self.vocab_size <= 3:
-            raise ValueError("vocab_size: more than 3 pieces (<unk>, <s>, </s> come first), or 'auto'")
         if self.languages is not None and not self.languages:
             raise ValueError("languages: give at least one label or leave it out")
         return self

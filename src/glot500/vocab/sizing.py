@@ -8,8 +8,9 @@ other text, and which a model then learns to predict with confidence they do not
 1. Hold out a share of each language's distinct chunks (every copy of a held-out chunk leaves the training part,
    since the language sampler repeats the chunks of small languages).
 2. Train one probe model of ``max_size`` pieces on the training part.
-3. For sizes doubling from ``min_size`` up to ``max_size``, keep the probe's best-scored pieces (every single
-   character always stays, so no text turns into ``<unk>``) and measure tokens per character on the held-out
+3. For sizes of the alphabet (every single character, which always stays, so no text turns into ``<unk>``)
+   plus ``min_size``, ``2 * min_size``, ... longer pieces, up to ``max_size``, keep the probe's best-scored
+   pieces and measure tokens per character on the held-out
    chunks and on the training chunks, each averaged over languages (each language counts once).
 4. Take the largest size before either sign that the new pieces stop paying: its held-out tokens per character
    exceed the training chunks' by more than ``max_gap`` (the pieces fit the corpus, not the languages: the
@@ -89,6 +90,19 @@ def candidate_sizes(min_size: int, max_size: int) -> list[int]:
     return sizes
 
 
+def alphabet_sizes(proto: Any, min_size: int, max_size: int) -> list[int]:
+    """Sizes to try: the alphabet (special pieces and every single character, which all stay) plus ``min_size``,
+    ``2 * min_size``, ... longer pieces, up to ``max_size`` (a corpus in hundreds of scripts has thousands of
+    characters, so the doubling counts the pieces that are more than a character)."""
+    from sentencepiece import sentencepiece_model_pb2 as model_pb2
+
+    normal = model_pb2.ModelProto.SentencePiece.NORMAL
+    alphabet = sum(1 for piece in proto.pieces if piece.type != normal or len(piece.piece) == 1)
+    if alphabet >= max_size:
+        return [max_size]
+    return [alphabet + extra for extra in candidate_sizes(min(min_size, max_size - alphabet), max_size - alphabet)]
+
+
 def pruned_model(proto: Any, size: int) -> bytes:
     """A serialized copy of a SentencePiece ``ModelProto`` keeping ``size`` pieces: special pieces, every single
     character, then the best-scored longer pieces."""
@@ -150,7 +164,7 @@ def choose_vocab_size(sample: Sample, options: SizingOptions, seed: int = 0, num
     probe_size = len(proto.pieces)  # a small corpus may yield fewer pieces than asked for
     training_eval = {label: sorted(set(chunks)) for label, chunks in training.items() if label in heldout}
     curve: list[dict[str, float]] = []
-    for size in candidate_sizes(min(options.min_size, probe_size), probe_size):
+    for size in alphabet_sizes(proto, options.min_size, probe_size):
         processor = spm.SentencePieceProcessor(model_proto=pruned_model(proto, size))
         curve.append(
             {
