@@ -140,3 +140,38 @@ def test_vocabulary_table_reads_the_vocab_report_summary(tmp_path: Path) -> None
     lines = vocabulary_table(tmp_path).splitlines()
     assert lines[1].split() == ["base", "tail", "3", "2.50", "12.50%", "25.00%"]
     assert lines[2].split() == ["glot", "tail", "3", "2.50", "0.00%", "0.00%"]
+
+
+def test_udhr_validation_and_test_articles_stay_apart_and_out_of_training(tmp_path: Path) -> None:
+    folder = tmp_path / "declaration"
+    folder.mkdir()
+    english = {n: [f"Article {n} says that everyone has rights."] for n in range(1, 7)}
+    quiche = {n: [f"Ri {n} ucholajil kubij chi konojel winaq."] for n in range(1, 7)}
+    write_declaration(folder, "eng", "eng", english)
+    write_declaration(folder, "quc", "quc", quiche)
+    out = tmp_path / "udhr"
+    counts = split_udhr(folder, out, heldout=(3, 4), ppl_sentences=5, validation=(5, 6))
+
+    training = (out / "text" / "quc_Latn.txt").read_text().splitlines()
+    assert training == ["Preamble of quc", quiche[1][0], quiche[2][0]]
+    test = (out / "tasks" / "retrieval_udhr" / "quc_Latn" / "quc_Latn.txt").read_text().splitlines()
+    validation = (out / "validation" / "retrieval_udhr" / "quc_Latn" / "quc_Latn.txt").read_text().splitlines()
+    assert test == [quiche[3][0], quiche[4][0]] and validation == [quiche[5][0], quiche[6][0]]
+    assert not set(test) & set(validation) and not (set(test) | set(validation)) & set(training)
+    ppl_test = (out / "tasks" / "ppl_udhr" / "quc_Latn" / "quc_Latn.txt").read_text().splitlines()
+    ppl_validation = (out / "validation" / "ppl_udhr" / "quc_Latn" / "quc_Latn.txt").read_text().splitlines()
+    assert set(ppl_test) == set(test) and set(ppl_validation) == set(validation)
+    assert counts["heldout_lines"] == 2 and counts["validation_lines"] == 2
+
+    with pytest.raises(ValueError, match="overlap the test articles"):
+        split_udhr(folder, tmp_path / "bad", heldout=(3, 5), validation=(5, 6))
+
+
+def test_evaluate_split_chooses_the_udhr_folder_the_pipeline_scores(tmp_path: Path) -> None:
+    data = {**minimal(tmp_path), "udhr": {"dir": str(tmp_path)}, "corpus": {}, "evaluate": {}}
+    for split, folder in (("test", "@udhr/tasks"), ("validation", "@udhr/validation")):
+        config = load_pipeline_config(write_yaml(tmp_path / "c.yaml", data), {"evaluate.split": split})
+        evaluate = next(stage for stage in build_stages(config) if stage.name == "evaluate")
+        assert evaluate.inputs["tasks"] == [folder] and "split" not in evaluate.options
+    with pytest.raises(ConfigError, match="overlap"):
+        load_pipeline_config(write_yaml(tmp_path / "c.yaml", data), {"udhr.validation_articles": [18, 22]})

@@ -78,3 +78,25 @@ def test_unreadable_corpus_is_an_error(spm_models, tmp_path):
     )
     with pytest.raises(InputError, match="no language could be read"):
         build_report(config)
+
+
+def test_heldout_fertility_warns_when_a_vocabulary_memorised_its_corpus(spm_models, toy_corpus, tmp_path, caplog):
+    heldout = tmp_path / "heldout"
+    for file in toy_corpus.iterdir():  # the same characters in an order the corpus never has: words reversed
+        label = file.name.removesuffix(".txt")
+        lines = [" ".join(word[::-1] for word in line.split()) for line in file.read_text().splitlines()]
+        (heldout / label).mkdir(parents=True)
+        (heldout / label / f"{label}.txt").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    config = validate_config(
+        VocabReportConfig,
+        {"tokenizers": {"base": spm_models["base_tok"], "merged": spm_models["merged_tok"]}, "corpus": toy_corpus,
+         "output": tmp_path / "report", "max_sentences": 50, "plots": False, "fidelity": False, "heldout": heldout},
+    )  # fmt: skip
+    with caplog.at_level("WARNING"):
+        out = build_report(config)
+    comparison = json.loads((out / "report.json").read_text())["heldout"]
+    merged = comparison["merged"]
+    assert merged["languages"] == len(TOY_LANGUAGES)
+    assert merged["heldout_tokens_per_char"] > merged["training_tokens_per_char"] * 1.05
+    assert merged["gap"] > comparison["base"]["gap"]  # the large vocabulary learnt from the corpus memorised more
+    assert any("tokenizer merged" in record.message and "held-out" in record.message for record in caplog.records)

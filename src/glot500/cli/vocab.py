@@ -15,7 +15,9 @@ app = typer.Typer(
 @app.command()
 def train(
     corpus: Path | None = typer.Option(None, "--corpus", help="Corpus folder (built or <label>.txt[.xz]) or file."),
-    vocab_size: int | None = typer.Option(None, "--vocab-size", help="Pieces (default 32000)."),
+    vocab_size: str | None = typer.Option(
+        None, "--vocab-size", help="Pieces (default 32000), or 'auto': sized by held-out compression."
+    ),
     output: Path | None = typer.Option(None, "--output", help="Output folder (HF tokenizer folder)."),
     config: Path | None = typer.Option(None, "--config", help="YAML config (configs/vocab-*.yaml); flags win."),
     alpha: float | None = typer.Option(None, "--alpha", help="Sampling temperature (default 0.3)."),
@@ -33,7 +35,8 @@ def train(
     from glot500.vocab.train import train_vocab
 
     flags = {
-        "corpus": corpus, "vocab_size": vocab_size, "output": output, "alpha": alpha, "sample_size": sample_size,
+        "corpus": corpus, "vocab_size": int(vocab_size) if vocab_size and vocab_size.isdigit() else vocab_size,
+        "output": output, "alpha": alpha, "sample_size": sample_size,
         "seed": seed, "languages": languages or None, "head_only": head_only, "byte_fallback": byte_fallback,
         "num_threads": threads, "keep_sample": keep_sample,
     }  # fmt: skip

