@@ -29,7 +29,7 @@ import csv
 import json
 import logging
 from collections import Counter
-from dataclasses import asdict, dataclass, replace
+from dataclasses import asdict, replace
 from pathlib import Path
 from typing import Any
 
@@ -39,35 +39,12 @@ from glot500.core.errors import InputError
 from glot500.core.manifest import write_manifest
 from glot500.vocab.config import VocabReportConfig
 from glot500.vocab.fidelity import FidelityRow
+from glot500.vocab.rows import LanguageRow
 
 logger = logging.getLogger(__name__)
 
 REPORT_SCHEMA_VERSION = 1
 METRICS = ("fertility", "unk_share", "unk_char_share", "split_share", "changed_vs_first")
-
-
-@dataclass(frozen=True)
-class LanguageRow:
-    """One tokenizer on one language-script."""
-
-    tokenizer: str
-    label: str
-    script: str
-    head: bool
-    sentences: int
-    words: int
-    characters: int
-    tokens: int
-    fertility: float
-    fertility_unit: str
-    tokens_per_word: float
-    tokens_per_char: float
-    unk_share: float
-    unk_char_share: float
-    split_share: float
-    changed_vs_first: float
-    spm_agreement_nfc: float | None = None
-    spm_agreement_nfd: float | None = None
 
 
 def parse_tokenizer_specs(specs: list[str]) -> dict[str, Path]:
@@ -231,6 +208,10 @@ def measure_fidelity(
             continue
         found[name] = check_fidelity(tokenizer, spm.SentencePieceProcessor(model_file=str(model)), texts,
                                      batch_size=batch_size)  # fmt: skip
+        added_unk = sum(row.added_unk for row in found[name])
+        if added_unk:
+            logger.warning("tokenizer %s maps %d characters to <unk> that its own SentencePiece model represents; "
+                           "retrain it with this glot500 (it trains on the NFC of the text)", name, added_unk)  # fmt: skip
         lossy = [row for row in found[name] if row.agreement < 1]
         if lossy:
             worst = min(lossy, key=lambda row: row.agreement)
@@ -258,6 +239,8 @@ def _fidelity_summary(found: list[FidelityRow]) -> dict[str, Any]:
         summary[form] = {
             "min_agreement": min(row.agreement for row in mine),
             "identical_lines": sum(row.identical for row in mine), "lines": sum(row.lines for row in mine),
+            "unk_fast": sum(row.unk_fast for row in mine), "unk_model": sum(row.unk_model for row in mine),
+            "added_unk": {row.label: row.added_unk for row in mine if row.added_unk},
             "below_100": {row.label: round(row.agreement, 4) for row in mine if row.agreement < 1},
             "lost_by_fast": {row.label: row.lost_by_fast for row in mine if row.lost_by_fast},
             "lost_by_spm": {row.label: row.lost_by_spm for row in mine if row.lost_by_spm},
