@@ -107,8 +107,8 @@ def build_shards(
     encoder = choose_encoder(tokenizer, mine) if bulk else Encoder(reason="bulk tokenization switched off")
     if encoder.model_file is None:
         backend = getattr(tokenizer, "backend_tokenizer", None) if bulk else None
-        logger.info("tokenizing with the %s: %s", "tokenizers batch encoder" if backend else "fast tokenizer",
-                    encoder.reason)  # fmt: skip
+        logger.info("tokenizing with the fast tokenizer: %s%s", encoder.reason,
+                    " (bulk: tokenizers batch encode)" if backend is not None else "")  # fmt: skip
         return _build_with_fast_tokenizer(mine, tokenizer, root, batch_size, progress, rank, backend)
     workers = min(len(mine), workers or _default_workers(mine, world_size))
     logger.info("tokenizing with sentencepiece (%d processes): %s", workers, encoder.reason)
