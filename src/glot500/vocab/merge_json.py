@@ -17,7 +17,6 @@ The rules, for every family:
 
 from __future__ import annotations
 
-import json
 import re
 from dataclasses import dataclass
 from typing import Any
@@ -85,7 +84,7 @@ def merge_tokenizer_json(
     if added["model"]["type"] != base["model"]["type"]:
         raise InputError(f"cannot merge a {added['model']['type']} model into a {base['model']['type']} base "
                          f"({family}): train the new pieces with `glot500 vocab train --like BASE`")  # fmt: skip
-    merged = json.loads(json.dumps(base))  # deep copy: the caller's base stays as it was
+    merged = _copy_for_merge(base)
     first_new_id = max(_used_ids(base)) + 1
     if family is TokenizerFamily.UNIGRAM:
         counts = _append_unigram(merged, added, max_new_tokens)
@@ -95,6 +94,15 @@ def merge_tokenizer_json(
     vocab_size = max(_used_ids(merged)) + 1
     return merged, JsonMergeCounts(family=str(family), base_tokens=len(_used_ids(base)), padding_tokens=padding,
                                    vocab_size=vocab_size, first_new_id=first_new_id, **counts)  # fmt: skip
+
+
+def _copy_for_merge(base: dict[str, Any]) -> dict[str, Any]:
+    """A copy whose vocabulary, merges and added tokens may be changed (the rest is shared, never changed)."""
+    model = dict(base["model"])
+    model["vocab"] = [list(entry) for entry in model["vocab"]] if model["type"] == "Unigram" else dict(model["vocab"])
+    if "merges" in model:
+        model["merges"] = [_pair(merge) for merge in model["merges"]]
+    return {**base, "model": model, "added_tokens": [dict(token) for token in base.get("added_tokens", [])]}
 
 
 def _append_unigram(merged: dict[str, Any], added: dict[str, Any], max_new: int | None) -> dict[str, int]:
@@ -140,8 +148,8 @@ def _append_bpe(merged: dict[str, Any], added: dict[str, Any], max_new: int | No
     next_id = max(_used_ids(merged)) + 1
     for offset, token in enumerate(kept):
         base_vocab[token] = next_id + offset
-    new_merges = [list(merge_of[token]) for token in kept if token in merge_of]
-    model["merges"] = [list(_pair(merge)) for merge in model["merges"]] + new_merges
+    new_merges = [merge_of[token] for token in kept if token in merge_of]
+    model["merges"] = [list(merge) for merge in model["merges"] + new_merges]
     return {"added_model_tokens": len(added_vocab), "appended": len(kept), "already_in_base": already,
             "skipped_special": skipped, "orphans_dropped": orphans, "over_limit_dropped": over,
             "new_merges": len(new_merges)}  # fmt: skip
@@ -152,24 +160,38 @@ def _reachable(
 ) -> tuple[list[str], int]:
     """The candidates the merged model can produce, in order, and how many were dropped as orphans.
 
-    A candidate without a merge is a new alphabet symbol (a character the base lacked): reachable as itself.
+    Each round builds the merged model and tokenizes every new token's own string. One piece: reachable.
+    Two pieces that spell it: the base's merges split it differently than the trainer did, so the merge of
+    those two pieces replaces the trained one (``merge_of`` is updated). More: an orphan, dropped with the
+    tokens built from it. A candidate without a merge is a new alphabet symbol (a character the base lacked).
     """
     from tokenizers import models
 
     kept = list(candidates)
+    base_vocab: dict[str, int] = model["vocab"]
+    start = max(base_vocab.values(), default=-1) + 1
     for _ in range(MAX_ORPHAN_ROUNDS):
-        present = set(model["vocab"]) | set(kept)
-        kept = [t for t in kept if t not in merge_of or all(part in present for part in merge_of[t])]
-        vocab = dict(model["vocab"])
-        start = max(vocab.values(), default=-1) + 1
-        vocab.update({token: start + index for index, token in enumerate(t for t in kept if t not in vocab)})
-        merges = [_pair(m) for m in model["merges"]] + [merge_of[t] for t in kept if t in merge_of]
+        present = set(kept)
+        kept = [t for t in kept if t not in merge_of or all(p in present or p in base_vocab for p in merge_of[t])]
+        vocab = dict(base_vocab)
+        vocab.update({token: start + index for index, token in enumerate(kept)})
+        merges = model["merges"] + [merge_of[t] for t in kept if t in merge_of]
         bpe = models.BPE(vocab, merges, byte_fallback=bool(model.get("byte_fallback")),
                          unk_token=model.get("unk_token"), ignore_merges=bool(model.get("ignore_merges")))  # fmt: skip
-        reachable = [t for t in kept if [tok.value for tok in bpe.tokenize(t)] == [t]]
-        if len(reachable) == len(kept):
-            break
+        reachable, changed = [], False
+        for token in kept:
+            pieces = [piece.value for piece in bpe.tokenize(token)]
+            if pieces == [token]:
+                reachable.append(token)
+            elif len(pieces) == 2 and token in merge_of and pieces[0] + pieces[1] == token:
+                merge_of[token] = (pieces[0], pieces[1])
+                reachable.append(token)
+                changed = True
+            else:
+                changed = True
         kept = reachable
+        if not changed:
+            break
     return kept, len(candidates) - len(kept)
 
 
