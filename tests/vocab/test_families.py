@@ -185,3 +185,16 @@ def test_a_final_folder_without_sentencepiece_model_is_a_unigram_base(spm_models
     assert merged.unk_token_id == unk
     assert sum(merged(t)["input_ids"].count(unk) for t in tail) < sum(base(t)["input_ids"].count(unk) for t in tail)
     assert json.loads((out / "manifest.json").read_text(encoding="utf-8"))["family"] == "unigram"
+
+
+def test_vocab_report_gives_fallback_and_round_trip_per_family(family_tokenizers, toy_corpus, tmp_path):
+    from glot500.vocab.config import VocabReportConfig
+    from glot500.vocab.report import build_report
+
+    paths = family_tokenizers[TokenizerFamily.BPE_BYTE_FALLBACK]
+    config = VocabReportConfig(tokenizers={"base": paths["base"], "merged": paths["merged"]}, corpus=toy_corpus,
+                               output=tmp_path / "report", max_sentences=30, plots=False)  # fmt: skip
+    summary = json.loads((build_report(config) / "report.json").read_text(encoding="utf-8"))["summary"]
+    assert summary["merged"]["tail"]["fallback_share"] < summary["base"]["tail"]["fallback_share"]
+    assert summary["base"]["all"]["round_trip_share"] == summary["merged"]["all"]["round_trip_share"] == 1.0
+    assert summary["merged"]["tail"]["tokens_per_char"] < summary["base"]["tail"]["tokens_per_char"]
