@@ -7,8 +7,9 @@ merged tokenizer can produce. Per family:
 * ``byte-level-bpe`` (Llama 3, Qwen): the initial alphabet is the 256 byte symbols
   (``pre_tokenizers.ByteLevel.alphabet()``), as the base's, so no character is ever unknown;
 * ``bpe-byte-fallback`` (Llama 2, Gemma): characters are the alphabet, bytes ``<0x00>``..``<0xFF>`` the
-  fallback. A base without a pre-tokeniser (Llama 2 puts ``▁`` in with its normaliser) is trained with a split
-  before each ``▁``, as SentencePiece does, so no merge crosses a word start.
+  fallback. A base without a pre-tokeniser (Llama 2 puts ``▁`` in with its normaliser) is trained with
+  SentencePiece's own boundaries (:func:`sentencepiece_like_split`): no merge crosses a word start, joins
+  letters with punctuation, or joins digits.
 
 Without a base (``--family``) the tokenizer is a standalone one of that family, lossless like Llama 2 and GPT-2
 (no normaliser; the family's usual pre-tokeniser and decoder), with ``<unk> <s> </s>`` (and the 256 byte tokens for byte fallback) first.
@@ -48,10 +49,22 @@ def trainer_tokenizer(family: TokenizerFamily, base_json: dict[str, Any] | None)
         if getattr(base, part) is not None:
             setattr(tokenizer, part, getattr(base, part))
     if byte_fallback and tokenizer.pre_tokenizer is None:
-        from tokenizers.pre_tokenizers import Split
-
-        tokenizer.pre_tokenizer = Split(WORD_START, behavior="merged_with_next")
+        tokenizer.pre_tokenizer = sentencepiece_like_split()
     return tokenizer
+
+
+def sentencepiece_like_split() -> Any:
+    """Word starts (``▁``), runs of punctuation/symbols and single digits apart, as SentencePiece's trainer does.
+
+    SentencePiece never learns a piece across a word start, across letters and punctuation (its per-script
+    split), or over two digits (Llama 2's ``split_digits``); a pre-tokeniser-free base relied on that, and
+    pieces such as ``us,`` would re-segment its head-language text for no gain.
+    """
+    from tokenizers import Regex
+    from tokenizers.pre_tokenizers import Sequence, Split
+
+    return Sequence([Split(WORD_START, behavior="merged_with_next"),
+                     Split(Regex(rf"\p{{N}}|[^\p{{L}}\p{{M}}\p{{N}}{WORD_START}]+"), behavior="isolated")])  # fmt: skip
 
 
 def _standalone_pipeline(tokenizer: Any, family: TokenizerFamily) -> None:
@@ -65,7 +78,7 @@ def _standalone_pipeline(tokenizer: Any, family: TokenizerFamily) -> None:
     tokenizer.normalizer = normalizers.Sequence(
         [normalizers.Prepend(WORD_START), normalizers.Replace(Regex(" "), WORD_START)]
     )
-    tokenizer.pre_tokenizer = pre_tokenizers.Split(WORD_START, behavior="merged_with_next")
+    tokenizer.pre_tokenizer = sentencepiece_like_split()
     tokenizer.decoder = decoders.Sequence([decoders.Replace(WORD_START, " "), decoders.ByteFallback(), decoders.Fuse(),
                                            decoders.Strip(" ", 1, 0)])  # fmt: skip
 
