@@ -142,9 +142,11 @@ def _append_bpe(merged: dict[str, Any], added: dict[str, Any], max_new: int | No
             already += 1
         else:
             candidates.append(token)
-    over = max(0, len(candidates) - max_new) if max_new is not None else 0
-    candidates = candidates[: len(candidates) - over]
     kept, orphans = _reachable(model, candidates, merge_of)
+    over = max(0, len(kept) - max_new) if max_new is not None else 0
+    if over:  # the cap counts tokens that can be produced: the most frequent reachable ones, checked again
+        kept, dropped = _reachable(model, kept[: len(kept) - over], merge_of)
+        orphans += dropped
     next_id = max(_used_ids(merged)) + 1
     for offset, token in enumerate(kept):
         base_vocab[token] = next_id + offset
