@@ -1,4 +1,8 @@
-"""Merge a SentencePiece unigram model into an XLM-R-style base vocabulary, at the protobuf level (Glot500).
+"""``vocab extend``: merge new pieces into a base tokenizer of any supported family.
+
+:func:`merge` reads the base's family (:mod:`glot500.vocab.family`). Bases with a ``tokenizer.json`` (BPE with
+byte fallback, byte-level BPE, unigram without its ``.model``) are merged there (:mod:`glot500.vocab.extend`).
+A unigram base with its SentencePiece model is merged at the protobuf level (Glot500), as described below.
 
 Every piece of the added model that the base lacks is appended, with its own score, after the base pieces:
 each base piece keeps its SentencePiece id, hence its HF id. Control/unknown/byte pieces of the added model
