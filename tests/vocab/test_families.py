@@ -34,7 +34,9 @@ def family_tokenizers(tmp_path_factory, toy_corpus) -> dict[TokenizerFamily, dic
     head = [text for label in HEAD for text in toy_sentences(label)]
     made = {}
     for family in BPE_FAMILIES:
-        base = save_bpe_folder(train_bpe(iter(head), family, 300), root / f"base-{family}", None)
+        trained = train_bpe(iter(head), family, 300)
+        trained.add_special_tokens(["<|im_start|>", "<|im_end|>"])  # outside the model's vocabulary, as Qwen's
+        base = save_bpe_folder(trained, root / f"base-{family}", None)
         config_file = base / "tokenizer_config.json"
         config = json.loads(config_file.read_text(encoding="utf-8"))
         config.update(chat_template=CHAT_TEMPLATE, model_max_length=4096)
@@ -70,6 +72,9 @@ def test_base_ids_and_specials_are_unchanged_and_new_tokens_follow(family_tokeni
     assert new_ids[0] == max(base_vocab.values()) + 1
     assert new_ids == list(range(new_ids[0], new_ids[0] + len(new_ids)))  # appended, no hole
     assert len(merged) % 64 == 0
+    backend = merged.backend_tokenizer
+    assert all(backend.id_to_token(index) == token for token, index in merged_vocab.items())
+    assert merged.convert_tokens_to_ids("<|im_end|>") == base.convert_tokens_to_ids("<|im_end|>")
 
 
 @pytest.mark.parametrize("family", BPE_FAMILIES)
@@ -77,13 +82,14 @@ def test_new_merges_follow_the_base_merges_and_every_new_token_is_reachable(fami
     from tokenizers import Tokenizer
 
     def merges(folder):
-        model = json.loads((folder / "tokenizer.json").read_text(encoding="utf-8"))["model"]
-        return [tuple(m.split(" ")) if isinstance(m, str) else tuple(m) for m in model["merges"]], model["vocab"]
+        data = json.loads((folder / "tokenizer.json").read_text(encoding="utf-8"))
+        model, specials = data["model"], {token["content"] for token in data["added_tokens"]}
+        return [tuple(m.split(" ")) if isinstance(m, str) else tuple(m) for m in model["merges"]], model["vocab"], specials
 
-    base_merges, base_vocab = merges(family_tokenizers[family]["base"])
-    merged_merges, merged_vocab = merges(family_tokenizers[family]["merged"])
+    base_merges, base_vocab, _ = merges(family_tokenizers[family]["base"])
+    merged_merges, merged_vocab, specials = merges(family_tokenizers[family]["merged"])
     assert merged_merges[: len(base_merges)] == base_merges
-    new_tokens = [token for token in merged_vocab if token not in base_vocab]
+    new_tokens = [token for token in merged_vocab if token not in base_vocab and token not in specials]
     assert new_tokens
     for left, right in merged_merges[len(base_merges) :]:
         assert left in merged_vocab and right in merged_vocab and left + right in new_tokens

@@ -91,6 +91,8 @@ def merge_tokenizer_json(
     else:
         counts = _append_bpe(merged, added, max_new_tokens)
     padding = _pad(merged, pad_to_multiple_of)
+    if family is not TokenizerFamily.UNIGRAM:
+        _added_tokens_into_vocab(merged)
     vocab_size = max(_used_ids(merged)) + 1
     return merged, JsonMergeCounts(family=str(family), base_tokens=len(_used_ids(base)), padding_tokens=padding,
                                    vocab_size=vocab_size, first_new_id=first_new_id, **counts)  # fmt: skip
@@ -195,6 +197,18 @@ def _reachable(
         if not changed:
             break
     return kept, len(candidates) - len(kept)
+
+
+def _added_tokens_into_vocab(merged: dict[str, Any]) -> None:
+    """Give every added token its id in the BPE vocabulary too (no merge makes them, so none is ever produced).
+
+    ``tokenizers`` numbers an added token missing from the model's vocabulary *after* the vocabulary's entry
+    count, not by its id in ``tokenizer.json``: Qwen's specials (151643-151668, outside its 151643-entry
+    vocabulary) would move onto the new tokens' ids. In the vocabulary they keep their ids.
+    """
+    vocab = merged["model"]["vocab"]
+    for token in merged.get("added_tokens", []):
+        vocab.setdefault(token["content"], token["id"])
 
 
 def _pad(merged: dict[str, Any], multiple: int | None) -> int:
