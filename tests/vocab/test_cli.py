@@ -56,3 +56,31 @@ def test_bad_added_model_exits_2_with_one_line(tmp_path):
     )  # fmt: skip
     assert result.returncode == 2
     assert "not a SentencePiece model" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_byte_level_family_train_like_and_extend_from_the_command_line(toy_corpus, tmp_path):
+    base = invoke("vocab", "train", "--corpus", toy_corpus, "--family", "byte-level-bpe", "--vocab-size", "300",
+                  "--sample-size", "500", "--head-only", "--output", tmp_path / "base")  # fmt: skip
+    added = invoke("vocab", "train", "--corpus", toy_corpus, "--like", base, "--vocab-size", "600",
+                   "--sample-size", "1500", "--output", tmp_path / "added")  # fmt: skip
+    merged = invoke("vocab", "extend", "--base", base, "--add", added, "--output", tmp_path / "merged",
+                    "--max-new-tokens", "100", "--pad-to-multiple-of", "128")  # fmt: skip
+    manifest = json.loads((tmp_path / "merged" / "manifest.json").read_text())
+    assert manifest["family"] == "byte-level-bpe" and 0 < manifest["counts"]["appended"] <= 100
+    assert manifest["counts"]["vocab_size"] % 128 == 0
+    assert merged.endswith("merged")
+
+
+def test_a_wordpiece_base_exits_2_with_one_line(tmp_path):
+    from tokenizers import Tokenizer, models
+
+    (tmp_path / "bert").mkdir()
+    Tokenizer(models.WordPiece({"[UNK]": 0, "a": 1}, unk_token="[UNK]")).save(str(tmp_path / "bert" / "tokenizer.json"))
+    result = subprocess.run(
+        [sys.executable, "-c", "from glot500.cli import main; main()", "vocab", "extend", "--base",
+         str(tmp_path / "bert"), "--add", str(tmp_path / "bert"), "--output", str(tmp_path / "out")],
+        capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert result.returncode == 2
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and "WordPiece cannot be extended" in lines[0] and "bert" in lines[0]

@@ -7,7 +7,7 @@ from pathlib import Path
 import typer
 
 app = typer.Typer(
-    help="Tokenizers: train SentencePiece on a sampled corpus, extend XLM-R's vocabulary, compare fertility.",
+    help="Tokenizers: learn pieces on a sampled corpus, extend a base (unigram, BPE byte fallback, byte-level BPE), compare.",
     no_args_is_help=True,
 )
 
@@ -28,8 +28,11 @@ def train(
     byte_fallback: bool | None = typer.Option(None, "--byte-fallback/--no-byte-fallback"),
     threads: int | None = typer.Option(None, "--threads", help="SentencePiece trainer threads (default 2)."),
     keep_sample: bool | None = typer.Option(None, "--keep-sample", help="Keep sample.txt in the output."),
+    like: Path | None = typer.Option(None, "--like", help="Base tokenizer folder: train in its family and pipeline."),
+    family: str | None = typer.Option(None, "--family", help="unigram, bpe-byte-fallback or byte-level-bpe (no base)."),
+    min_frequency: int | None = typer.Option(None, "--min-frequency", help="BPE: fewer sightings never merge (2)."),
 ) -> None:
-    """Train a SentencePiece unigram model (coverage 1.0, XLM-R ids) on an alpha-sampled corpus."""
+    """Learn new pieces on an alpha-sampled corpus: SentencePiece unigram (XLM-R ids), or BPE like --like BASE."""
     from glot500.core.config import load_yaml, validate_config
     from glot500.vocab.config import VocabTrainConfig
     from glot500.vocab.train import train_vocab
@@ -38,7 +41,8 @@ def train(
         "corpus": corpus, "vocab_size": int(vocab_size) if vocab_size and vocab_size.isdigit() else vocab_size,
         "output": output, "alpha": alpha, "sample_size": sample_size,
         "seed": seed, "languages": languages or None, "head_only": head_only, "byte_fallback": byte_fallback,
-        "num_threads": threads, "keep_sample": keep_sample,
+        "num_threads": threads, "keep_sample": keep_sample, "like": like, "family": family,
+        "min_frequency": min_frequency,
     }  # fmt: skip
     data = load_yaml(config) if config else {}
     data.update({key: value for key, value in flags.items() if value is not None})
@@ -49,15 +53,22 @@ def train(
 @app.command()
 def extend(
     base: str = typer.Option(..., "--base", help="Base tokenizer: HF folder, .model file, or hub name (online)."),
-    add: Path = typer.Option(..., "--add", help="SentencePiece unigram model (.model or a 'vocab train' folder)."),
+    add: Path = typer.Option(..., "--add", help="New pieces: a 'vocab train' folder (trained --like the base) or .model."),
     output: Path = typer.Option(..., "--output", help="Output HF tokenizer folder."),
     max_vocab_size: int | None = typer.Option(None, "--max-vocab-size", help="Refuse larger merged vocabularies."),
+    max_new_tokens: int | None = typer.Option(None, "--max-new-tokens", help="Append at most N (most frequent first)."),
+    pad_to_multiple_of: int | None = typer.Option(None, "--pad-to-multiple-of", help="Reserved tokens up to k*N."),
 ) -> None:
-    """Append the pieces of --add missing from --base (base ids unchanged; <mask> moves to the new end)."""
-    from glot500.vocab.merge import DEFAULT_MAX_VOCAB_SIZE, merge, resolve_base_spm
+    """Append the pieces of --add missing from --base; base ids and special tokens unchanged.
 
-    added = resolve_base_spm(add) if add.is_dir() else add
-    out = merge(base, added, output, max_vocab_size=max_vocab_size or DEFAULT_MAX_VOCAB_SIZE)
+    The base's family (unigram, BPE with byte fallback, byte-level BPE) is read from its folder. A unigram
+    base with its sentencepiece.bpe.model is merged at the protobuf level (<mask> moves to the new end); any
+    other base in tokenizer.json (new merges after the base's, unreachable tokens dropped and counted).
+    """
+    from glot500.vocab.merge import DEFAULT_MAX_VOCAB_SIZE, merge
+
+    out = merge(base, add, output, max_vocab_size=max_vocab_size or DEFAULT_MAX_VOCAB_SIZE,
+                max_new_tokens=max_new_tokens, pad_to_multiple_of=pad_to_multiple_of)  # fmt: skip
     typer.echo(str(out))
 
 

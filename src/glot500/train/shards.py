@@ -13,7 +13,9 @@ so a killed tokenization resumes where it stopped. With several processes each r
 
 Ids come from ``sentencepiece`` on the tokenizer's own ``sentencepiece.bpe.model`` (+ the fairseq offset)
 when a fidelity probe proves them identical to the fast tokenizer's (the cache key is the same either way:
-same ids); otherwise from the fast tokenizer, with the reason logged.
+same ids); otherwise, for every other family (BPE with byte fallback, byte-level BPE, unigram without its
+``.model``), from the ``tokenizers`` backend's ``encode_batch_fast`` (no offsets; Rust threads over the
+batch), with the reason logged.
 """
 
 from __future__ import annotations
@@ -106,8 +108,10 @@ def build_shards(
         return []
     encoder = choose_encoder(tokenizer, mine) if bulk else Encoder(reason="bulk tokenization switched off")
     if encoder.model_file is None:
-        logger.info("tokenizing with the fast tokenizer: %s", encoder.reason)
-        return _build_with_fast_tokenizer(mine, tokenizer, root, batch_size, progress, rank)
+        backend = getattr(tokenizer, "backend_tokenizer", None) if bulk else None
+        logger.info("tokenizing with the fast tokenizer: %s%s", encoder.reason,
+                    " (bulk: tokenizers batch encode)" if backend is not None else "")  # fmt: skip
+        return _build_with_fast_tokenizer(mine, tokenizer, root, batch_size, progress, rank, backend)
     workers = min(len(mine), workers or _default_workers(mine, world_size))
     logger.info("tokenizing with sentencepiece (%d processes): %s", workers, encoder.reason)
     return _build_with_sentencepiece(mine, encoder, root, batch_size, workers, progress, rank)
@@ -186,18 +190,23 @@ def _probe(jobs: list[tuple[str, Path]], probe_lines: int) -> dict[str, list[str
 
 
 def _build_with_fast_tokenizer(
-    jobs: list[tuple[str, Path]], tokenizer: Any, root: Path, batch_size: int, progress: bool, rank: int
-) -> list[tuple[str, Path, str]]:
+    jobs: list[tuple[str, Path]], tokenizer: Any, root: Path, batch_size: int, progress: bool, rank: int,
+    backend: Any = None,
+) -> list[tuple[str, Path, str]]:  # fmt: skip
+    """One file after the other; ``backend`` (a ``tokenizers.Tokenizer``) encodes in bulk, else ``tokenizer``."""
     from glot500.core.progress import progress as progress_bar
 
     failures: list[tuple[str, Path, str]] = []
     eos = tokenizer.eos_token_id
+    if eos is None:
+        raise InputError(f"{getattr(tokenizer, 'name_or_path', 'tokenizer')}: no eos token to end documents with")
+    encode = (lambda texts: backend_encode(backend, texts, eos)) if backend is not None else (
+        lambda texts: _fast_encode(tokenizer, eos, texts))  # fmt: skip
     bar = progress_bar(jobs, desc="tokenize", unit="file", disable=not progress, position=rank)
     for label, file in bar:
         bar.set_postfix_str(label)
         try:
-            _tokenize_file(label, file, lambda texts: _fast_encode(tokenizer, eos, texts), root, batch_size,
-                           progress, rank)  # fmt: skip
+            _tokenize_file(label, file, encode, root, batch_size, progress, rank)
         except Exception as error:  # a bad file (corrupt archive, bad parquet) must not stop hundreds of others
             logger.error("%s (%s): cannot tokenize, skipped: %s", file, label, error)
             failures.append((label, file, str(error)))
@@ -349,6 +358,20 @@ def _tokenize_file(
     os.replace(tmp_marker, marker)
 
 
+
+
+def backend_encode(backend: Any, texts: list[str], eos_id: int) -> np.ndarray:
+    """Ids of ``texts`` from a ``tokenizers.Tokenizer`` in one batch call, each text followed by ``eos_id``.
+
+    The bulk path for tokenizers without a SentencePiece model (BPE with byte fallback, byte-level BPE):
+    ``encode_batch_fast`` computes no offsets, and the ids go straight into one uint32 array.
+    """
+    encodings = backend.encode_batch_fast(texts, add_special_tokens=False)
+    ids = [encoding.ids for encoding in encodings]
+    lengths = np.fromiter(map(len, ids), dtype=np.int64, count=len(ids)) + 1
+    flat = np.fromiter(chain.from_iterable(chain(line, (eos_id,)) for line in ids), dtype=TOKEN_DTYPE,
+                       count=int(lengths.sum()))  # fmt: skip
+    return flat
 
 
 def _fast_encode(tokenizer: Any, eos: int, texts: list[str]) -> np.ndarray:

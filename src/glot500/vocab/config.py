@@ -8,18 +8,28 @@ from typing import Annotated, Literal
 from pydantic import Field, model_validator
 
 from glot500.core.config import StrictModel
+from glot500.vocab.family import TokenizerFamily
 from glot500.vocab.sizing import SizingOptions
 
 
 class VocabTrainConfig(StrictModel):
-    """``glot500 vocab train``: SentencePiece unigram on an alpha-sampled corpus (Glot500: alpha 0.3)."""
+    """``glot500 vocab train``: new pieces on an alpha-sampled corpus (Glot500: alpha 0.3), in a tokenizer family.
+
+    ``like`` (a base tokenizer folder) trains in the base's family with its normaliser and pre-tokeniser;
+    ``family`` names the family where there is no base; neither: SentencePiece unigram (XLM-R style).
+    """
 
     corpus: Path
     output: Path
     vocab_size: Annotated[int, Field(gt=3)] | Literal["auto"] = Field(
-        32_000, description="pieces, including <unk>, <s>, </s>; 'auto': sized by held-out compression (sizing)"
+        32_000,
+        description="pieces, including <unk>, <s>, </s> (BPE: alphabet + merges); 'auto': sized by held-out "
+        "compression (sizing)",
     )
     sizing: SizingOptions = Field(default_factory=SizingOptions, description="how vocab_size 'auto' chooses")
+    like: Path | None = Field(None, description="base tokenizer folder: train in its family, normaliser, pre-tokeniser")
+    family: TokenizerFamily | None = Field(None, description="unigram, bpe-byte-fallback, byte-level-bpe (no base)")
+    min_frequency: int = Field(2, ge=1, description="BPE: pairs seen fewer times are never merged")
     alpha: float = Field(0.3, gt=0, le=1, description="temperature of the language sampling")
     sample_size: int = Field(1_000_000, gt=0, description="chunks drawn (with repeats for small languages)")
     seed: int = 0

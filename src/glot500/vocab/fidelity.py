@@ -30,7 +30,7 @@ from pathlib import Path
 from typing import Any
 
 from glot500.core.errors import InputError
-from glot500.vocab.spm import SPM_FILE_NAME
+from glot500.vocab.files import SPM_FILE_NAME
 
 FORMS = ("NFC", "NFD")
 GENERIC_TOKENIZER_CLASS = "TokenizersBackend"  # loads tokenizer.json as written (transformers 5)
@@ -66,10 +66,17 @@ class FidelityRow:
     lost_by_fast: dict[str, int] = field(default_factory=dict)
     lost_by_spm: dict[str, int] = field(default_factory=dict)
     example: str | None = None
+    unk_fast: int = 0
+    unk_model: int = 0
 
     @property
     def agreement(self) -> float:
         return self.identical / self.lines if self.lines else 1.0
+
+    @property
+    def added_unk(self) -> int:
+        """``<unk>`` the written tokenizer produces beyond its own model's on the same text (must be 0)."""
+        return max(0, self.unk_fast - self.unk_model)
 
 
 def fast_nfc(text: str) -> str:
@@ -210,7 +217,8 @@ def check_fidelity(
     batch_size: int = 1000,
     nfc_first: bool = False,
 ) -> list[FidelityRow]:
-    """Per language and normal form: lines whose HF ids equal SentencePiece's (+ offset), characters lost.
+    """Per language and normal form: lines whose HF ids equal SentencePiece's (+ offset), characters lost,
+    and ``<unk>`` counted on both sides (``FidelityRow.added_unk``: what the written folder adds to its model).
 
     Args:
         tokenizer: an HF fast tokenizer (``AutoTokenizer``), ``processor``: its ``SentencePieceProcessor``.
@@ -232,6 +240,8 @@ def _check_lines(
     backend: Any, processor: Any, label: str, form: str, lines: list[str], batch_size: int, nfc_first: bool
 ) -> FidelityRow:
     identical, example = 0, None
+    unk_fast = unk_model = 0
+    hf_unk = backend.token_to_id("<unk>")
     lost_fast: Counter[str] = Counter()
     lost_spm: Counter[str] = Counter()
     for start in range(0, len(lines), batch_size):
@@ -239,6 +249,8 @@ def _check_lines(
         fast = backend.encode_batch_fast(batch, add_special_tokens=False)
         spm = processor.encode([fast_nfc(t) for t in batch] if nfc_first else batch, num_threads=1)
         for text, hf_encoding, spm_ids in zip(batch, fast, spm, strict=True):
+            unk_fast += hf_encoding.ids.count(hf_unk) if hf_unk is not None else 0
+            unk_model += spm_ids.count(processor.unk_id())
             if hf_encoding.ids == spm_ids_to_hf(spm_ids):
                 identical += 1
             elif example is None:
@@ -252,7 +264,8 @@ def _check_lines(
             reference = _letters(unicodedata.normalize("NFKC", text))
             lost_fast.update(reference - _letters(ours))
             lost_spm.update(reference - _letters(theirs))
-    return FidelityRow(label, form, len(lines), identical, _named(lost_fast), _named(lost_spm), example)
+    return FidelityRow(label, form, len(lines), identical, _named(lost_fast), _named(lost_spm), example, unk_fast,
+                       unk_model)  # fmt: skip
 
 
 def _letters(text: str) -> Counter[str]:

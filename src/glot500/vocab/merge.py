@@ -1,4 +1,8 @@
-"""Merge a SentencePiece unigram model into an XLM-R-style base vocabulary, at the protobuf level (Glot500).
+"""``vocab extend``: merge new pieces into a base tokenizer of any supported family.
+
+:func:`merge` reads the base's family (:mod:`glot500.vocab.family`). Bases with a ``tokenizer.json`` (BPE with
+byte fallback, byte-level BPE, unigram without its ``.model``) are merged there (:mod:`glot500.vocab.extend`).
+A unigram base with its SentencePiece model is merged at the protobuf level (Glot500), as described below.
 
 Every piece of the added model that the base lacks is appended, with its own score, after the base pieces:
 each base piece keeps its SentencePiece id, hence its HF id. Control/unknown/byte pieces of the added model
@@ -21,7 +25,7 @@ from typing import Any
 
 from glot500.core.errors import InputError
 from glot500.core.manifest import hash_file, write_manifest
-from glot500.vocab.spm import SPM_FILE_NAME, spm_to_hf_tokenizer
+from glot500.vocab.spm import SPM_FILE_NAME, load_spm_proto, spm_to_hf_tokenizer
 
 logger = logging.getLogger(__name__)
 
@@ -43,24 +47,6 @@ class MergeCounts:
     hf_vocab_size: int
     mask_id_before: int
     mask_id_after: int
-
-
-def load_spm_proto(path: str | Path) -> Any:
-    """Parse a SentencePiece model file into a ``ModelProto``; a clear ``InputError`` if it is not one."""
-    from google.protobuf.message import DecodeError
-    from sentencepiece import sentencepiece_model_pb2 as model_pb2
-
-    path = Path(path)
-    if not path.is_file():
-        raise InputError(f"SentencePiece model not found: {path}")
-    proto = model_pb2.ModelProto()
-    try:
-        proto.ParseFromString(path.read_bytes())
-    except (DecodeError, RuntimeError, ValueError) as err:
-        raise InputError(f"{path} is not a SentencePiece model (protobuf parse failed: {err})") from None
-    if len(proto.pieces) == 0 or not proto.HasField("trainer_spec"):
-        raise InputError(f"{path} is not a SentencePiece model (no pieces or trainer spec)")
-    return proto
 
 
 def require_unigram(proto: Any, path: str | Path) -> None:
@@ -152,20 +138,41 @@ def merge(
     out_dir: str | Path,
     max_vocab_size: int = DEFAULT_MAX_VOCAB_SIZE,
     model_max_length: int = 512,
+    max_new_tokens: int | None = None,
+    pad_to_multiple_of: int | None = None,
 ) -> Path:
-    """Append the pieces of ``added`` to the base tokenizer; write an HF tokenizer folder, return its path.
+    """Append the new pieces of ``added`` to the base tokenizer; write an HF tokenizer folder, return its path.
+
+    The base's family decides how (:mod:`glot500.vocab.family`): a unigram base with its SentencePiece model
+    is merged at the protobuf level (below); any base with a ``tokenizer.json`` (BPE with byte fallback,
+    byte-level BPE, or unigram without a ``.model``, e.g. a training run's ``final/`` folder) is merged in
+    ``tokenizer.json`` (:mod:`glot500.vocab.extend`), keeping every base id and special token.
 
     Args:
-        base: HF tokenizer folder with ``sentencepiece.bpe.model``, a ``.model`` file, or a hub name (online).
-        added: a SentencePiece unigram ``.model`` (e.g. from ``glot500 vocab train``).
+        base: HF tokenizer folder, a ``.model`` file, or a hub name (online; SentencePiece unigram only).
+        added: the new pieces: a ``vocab train`` folder (trained ``--like`` the base), ``tokenizer.json`` or ``.model``.
         max_vocab_size: refuse merged HF vocabularies larger than this (embedding memory; id ranges).
+        max_new_tokens: append at most this many new tokens (the added model's most frequent first).
+        pad_to_multiple_of: fill the vocabulary with reserved special tokens up to a multiple of N.
 
     Returns:
-        ``out_dir``, holding the HF tokenizer files, the merged ``sentencepiece.bpe.model`` and ``manifest.json``.
+        ``out_dir``, holding the HF tokenizer files (and, for the protobuf path, the merged
+        ``sentencepiece.bpe.model``) and ``manifest.json``.
 
     Raises:
-        InputError: a file that is not a SentencePiece model, a non-unigram model, or a vocabulary overflow.
+        InputError: a file that is not a tokenizer, a family that cannot be extended, families that differ,
+            or a vocabulary overflow.
     """
+    from glot500.vocab.extend import extend_tokenizer_json
+    from glot500.vocab.family import detect_tokenizer
+
+    local = Path(base).expanduser()
+    if local.exists():
+        detected = detect_tokenizer(local)
+        protobuf = detected.spm_model is not None and not (max_new_tokens or pad_to_multiple_of)
+        if not protobuf:
+            return extend_tokenizer_json(detected, added, out_dir, max_vocab_size, max_new_tokens, pad_to_multiple_of)
+    added = resolve_base_spm(added) if Path(added).is_dir() else added
     base_path, added_path = resolve_base_spm(base), Path(added)
     base_proto, added_proto = load_spm_proto(base_path), load_spm_proto(added_path)
     require_unigram(base_proto, base_path)

@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from glot500.vocab.report import LanguageRow
+    from glot500.vocab.rows import LanguageRow
 
 PANELS = (("fertility", "fertility (tokens/word; /char if spaceless)"), ("unk_share", "<unk> share"),
           ("split_share", "words split into >= 2 pieces"))  # fmt: skip

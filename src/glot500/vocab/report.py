@@ -8,9 +8,15 @@ Per tokenizer and language-script (first ``max_sentences`` sentences):
   inside an ``<unk>`` (SentencePiece turns a *run* of unknown characters into one ``<unk>``, so a script the
   tokenizer does not know at all gives few tokens, low "fertility" and a modest ``unk_share``: read fertility
   together with ``unk_char_share``);
+* ``fallback_share``: share of the characters that fall back (:mod:`glot500.vocab.checks`): into ``<unk>``
+  (unigram), into ``<0xXX>`` byte tokens (BPE with byte fallback), into tokens that are not whole characters
+  (byte-level BPE);
+* ``round_trip_share``: sentences with ``decode(encode(x)) == x`` (a normaliser such as NFC or ``nmt_nfkc``
+  returns its normal form);
 * ``split_share``: share of word occurrences cut into two or more pieces;
 * ``changed_vs_first``: share of sentences segmented differently from the first tokenizer (for an extended
-  tokenizer listed after its base: how much the new pieces change text the base already covered);
+  tokenizer listed after its base: how much the new pieces change text the base already covered; on head
+  languages ``1 - changed_vs_first`` is the share of sentences whose ids are unchanged);
 * ``spm_agreement_nfc`` / ``spm_agreement_nfd`` (folders with a ``sentencepiece.bpe.model``): share of the
   sentences, put in NFC / NFD, on which ``AutoTokenizer`` gives the ids of SentencePiece (+ fairseq offset);
   ``report.json`` lists the characters each side's normaliser loses (:mod:`glot500.vocab.fidelity`). A
@@ -34,7 +40,7 @@ import csv
 import json
 import logging
 from collections import Counter
-from dataclasses import asdict, dataclass, replace
+from dataclasses import asdict, replace
 from pathlib import Path
 from typing import Any
 
@@ -43,35 +49,13 @@ from glot500.core.manifest import write_manifest
 from glot500.core.progress import progress
 from glot500.vocab.config import VocabReportConfig
 from glot500.vocab.fidelity import FidelityRow
+from glot500.vocab.rows import LanguageRow
 
 logger = logging.getLogger(__name__)
 
 REPORT_SCHEMA_VERSION = 1
-METRICS = ("fertility", "unk_share", "unk_char_share", "split_share", "changed_vs_first")
-
-
-@dataclass(frozen=True)
-class LanguageRow:
-    """One tokenizer on one language-script."""
-
-    tokenizer: str
-    label: str
-    script: str
-    head: bool
-    sentences: int
-    words: int
-    characters: int
-    tokens: int
-    fertility: float
-    fertility_unit: str
-    tokens_per_word: float
-    tokens_per_char: float
-    unk_share: float
-    unk_char_share: float
-    split_share: float
-    changed_vs_first: float
-    spm_agreement_nfc: float | None = None
-    spm_agreement_nfd: float | None = None
+METRICS = ("fertility", "tokens_per_char", "unk_share", "unk_char_share", "fallback_share", "split_share",
+           "changed_vs_first", "round_trip_share")  # fmt: skip
 
 
 def parse_tokenizer_specs(specs: list[str]) -> dict[str, Path]:
@@ -102,12 +86,22 @@ def measure_language(
     tokenizer: Any, texts: list[str], spaceless: bool, reference: list[list[str]] | None, batch_size: int = 1000
 ) -> tuple[dict[str, float | int], list[list[str]]]:
     """Counts and shares for one tokenizer on one language; also the token strings (for comparisons)."""
+    from glot500.vocab.checks import fallback_ids
+
     backend, unk = tokenizer.backend_tokenizer, tokenizer.unk_token_id
+    fallback = fallback_ids(backend)
     pieces: list[list[str]] = []
-    tokens = unk_tokens = unk_chars = 0
+    tokens = unk_tokens = unk_chars = fallback_chars = round_trip = 0
     for start in range(0, len(texts), batch_size):
-        for encoding in backend.encode_batch(texts[start : start + batch_size], add_special_tokens=False):
+        batch = texts[start : start + batch_size]
+        encodings = backend.encode_batch(batch, add_special_tokens=False)
+        decoded = backend.decode_batch([encoding.ids for encoding in encodings], skip_special_tokens=False)
+        round_trip += sum(back == text for back, text in zip(decoded, batch, strict=True))
+        for text, encoding in zip(batch, encodings, strict=True):
             ids = encoding.ids
+            if fallback and not fallback.isdisjoint(ids):  # byte tokens of one character share its offsets
+                spans = {span for i, span in zip(ids, encoding.offsets, strict=True) if i in fallback}
+                fallback_chars += sum(len(text[begin:end].replace(" ", "")) for begin, end in spans)
             tokens += len(ids)
             if (unks := ids.count(unk)) > 0:  # a run of unknown characters becomes ONE <unk>: count its characters
                 unk_tokens += unks
@@ -129,6 +123,7 @@ def measure_language(
         "fertility": per_char if spaceless else per_word, "fertility_unit": "char" if spaceless else "word",
         "tokens_per_word": per_word, "tokens_per_char": per_char, "unk_share": unk_tokens / max(tokens, 1),
         "unk_char_share": unk_chars / max(characters, 1), "split_share": split / max(words, 1), "changed_vs_first": changed,
+        "fallback_share": fallback_chars / max(characters, 1), "round_trip_share": round_trip / max(len(texts), 1),
     }  # fmt: skip
     return stats, pieces
 
@@ -275,6 +270,10 @@ def measure_fidelity(
             continue
         found[name] = check_fidelity(tokenizer, spm.SentencePieceProcessor(model_file=str(model)), texts,
                                      batch_size=batch_size)  # fmt: skip
+        added_unk = sum(row.added_unk for row in found[name])
+        if added_unk:
+            logger.warning("tokenizer %s maps %d characters to <unk> that its own SentencePiece model represents; "
+                           "retrain it with this glot500 (it trains on the NFC of the text)", name, added_unk)  # fmt: skip
         lossy = [row for row in found[name] if row.agreement < 1]
         if lossy:
             worst = min(lossy, key=lambda row: row.agreement)
@@ -302,6 +301,8 @@ def _fidelity_summary(found: list[FidelityRow]) -> dict[str, Any]:
         summary[form] = {
             "min_agreement": min(row.agreement for row in mine),
             "identical_lines": sum(row.identical for row in mine), "lines": sum(row.lines for row in mine),
+            "unk_fast": sum(row.unk_fast for row in mine), "unk_model": sum(row.unk_model for row in mine),
+            "added_unk": {row.label: row.added_unk for row in mine if row.added_unk},
             "below_100": {row.label: round(row.agreement, 4) for row in mine if row.agreement < 1},
             "lost_by_fast": {row.label: row.lost_by_fast for row in mine if row.lost_by_fast},
             "lost_by_spm": {row.label: row.lost_by_spm for row in mine if row.lost_by_spm},

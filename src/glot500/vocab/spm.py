@@ -12,10 +12,15 @@ import shutil
 import tempfile
 from collections.abc import Iterable
 from pathlib import Path
+from typing import Any
+
+from glot500.core.errors import InputError
+from glot500.vocab.files import SPM_FILE_NAME
+
+__all__ = ["SPM_FILE_NAME", "load_spm_proto", "spm_to_hf_tokenizer", "train_spm"]
 
 logger = logging.getLogger(__name__)
 
-SPM_FILE_NAME = "sentencepiece.bpe.model"  # XLM-R's name, although the model is unigram
 
 
 def train_spm(
@@ -88,3 +93,21 @@ def spm_to_hf_tokenizer(spm_model: str | Path, out_dir: str | Path, model_max_le
     shutil.copy(spm_model, out_dir / SPM_FILE_NAME)
     make_lossless(out_dir)
     return out_dir
+
+
+def load_spm_proto(path: str | Path) -> Any:
+    """Parse a SentencePiece model file into a ``ModelProto``; a clear ``InputError`` if it is not one."""
+    from google.protobuf.message import DecodeError
+    from sentencepiece import sentencepiece_model_pb2 as model_pb2
+
+    path = Path(path)
+    if not path.is_file():
+        raise InputError(f"SentencePiece model not found: {path}")
+    proto = model_pb2.ModelProto()
+    try:
+        proto.ParseFromString(path.read_bytes())
+    except (DecodeError, RuntimeError, ValueError) as err:
+        raise InputError(f"{path} is not a SentencePiece model (protobuf parse failed: {err})") from None
+    if len(proto.pieces) == 0 or not proto.HasField("trainer_spec"):
+        raise InputError(f"{path} is not a SentencePiece model (no pieces or trainer spec)")
+    return proto
