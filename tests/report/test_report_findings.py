@@ -62,8 +62,9 @@ def test_findings_numbers_on_a_small_synthetic_set():
     top10 = findings["top10"]
     assert not top10.ratio and top10.unit == " points"
     assert top10.groups["tail"].change == pytest.approx(0.0)  # both medians 10%: the tail is guessing
-    assert [(w.lang, round(w.factor, 3)) for w in top10.much_worse] == [("yor_Latn", 3.0)]  # 0.6 -> 0.2
     assert top10.groups["tail"].mostly_at_chance  # 4 of 6 tail languages at 10% (without intervals: value <= chance)
+    # yor_Latn drops 0.6 -> 0.2 (3x), but in a tail that is mostly guessing: no regression is listed there
+    assert top10.much_worse == []
     assert not top10.groups["head"].mostly_at_chance
 
 
@@ -83,8 +84,7 @@ def test_the_page_opens_with_the_findings_and_lists_languages_much_worse(report)
     much_worse = tables_after(markdown, "### Languages more than 2× worse than base")
     assert {(r["dataset · metric"], r["lang"], r["times worse"]) for r in much_worse} == {
         ("udhr · ppl_per_char", "hat_Latn", "2.5×"),
-        ("udhr · top10", "yor_Latn", "3.0×"),
-    }
+    }  # top10's tail is mostly at chance: its differences are between guesses
     saved = json.loads((report["out"] / "findings.json").read_text(encoding="utf-8"))
     assert saved["base"] == "base" and saved["much_worse_factor"] == 2.0
     ppl = next(f for f in saved["findings"] if f["metric"] == "ppl_per_char")

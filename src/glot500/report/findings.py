@@ -99,7 +99,9 @@ def _finding(block: Block, model: str, base: str | None, langs: list[str], names
             continue
         finding.groups[group] = _group_change(block, model, base, group, group_members, ratio)
     if base is not None:
-        finding.much_worse = much_worse(block, model, base, langs)
+        # a group mostly at chance is "not a result": its languages' differences are between guesses, not regressions
+        guessing = {lang for group, change in finding.groups.items() if change.mostly_at_chance for lang in members[group]}
+        finding.much_worse = much_worse(block, model, base, [lang for lang in langs if lang not in guessing])
     return finding
 
 
