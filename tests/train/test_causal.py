@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import torch
-from train_fixtures import tiny_config_dict
+from train_fixtures import kill_at_step, tiny_config_dict
 
 from glot500.train import train, train_config_from_dict
 from glot500.train.causal import (
@@ -16,7 +16,6 @@ from glot500.train.causal import (
     chunked_cross_entropy,
 )
 from glot500.train.config import ModelConfig, ScratchModelConfig
-from glot500.train.metrics import MetricsWriter
 from glot500.train.modeling import build_model
 from glot500.train.shards import Shard
 from glot500.train.stream import MixedStream, PackedLanguage
@@ -113,17 +112,10 @@ def test_causal_training_learns_and_resumes_with_identical_losses(corpus_dir, to
     assert type(AutoModelForCausalLM.from_pretrained(reference.final_model)).__name__ == "LlamaForCausalLM"
 
     config = _causal_config(corpus_dir, tokenizer_dir, tmp_path / "killed")
-    original_write = MetricsWriter.write
-
-    def crash_at_15(self, record):
-        original_write(self, record)
-        if record["step"] == 15:
-            raise KeyboardInterrupt
-
-    monkeypatch.setattr(MetricsWriter, "write", crash_at_15)
+    kill_at_step(monkeypatch, 15)  # the run dies between checkpoints 10 and 20
     with pytest.raises(KeyboardInterrupt):
         train(config)
-    monkeypatch.setattr(MetricsWriter, "write", original_write)
+    monkeypatch.undo()
     resumed = train(config)
     assert resumed.resumed_from == 10
     assert [resumed.losses[step] for step in range(11, 21)] == [reference.losses[step] for step in range(11, 21)]

@@ -7,12 +7,12 @@ import math
 
 import pytest
 import torch
-from train_fixtures import tiny_config_dict
+from train_fixtures import kill_at_step, tiny_config_dict
 
 from glot500.train import train, train_config_from_dict
 from glot500.train.checkpoint import latest_checkpoint
 from glot500.train.loop import NonFiniteLossError
-from glot500.train.metrics import MetricsWriter, read_metrics
+from glot500.train.metrics import read_metrics
 from glot500.train.modeling import MaskedLMObjective, weights_tied
 
 
@@ -51,17 +51,10 @@ def test_a_killed_run_resumes_with_identical_losses(corpus_dir, tokenizer_dir, t
     reference = train(_config(corpus_dir, tokenizer_dir, tmp_path / "whole"))
     config = _config(corpus_dir, tokenizer_dir, tmp_path / "killed")
 
-    original_write = MetricsWriter.write
-
-    def crash_at_15(self, record):
-        original_write(self, record)
-        if record["step"] == 15:
-            raise KeyboardInterrupt  # the run dies between checkpoints 10 and 20
-
-    monkeypatch.setattr(MetricsWriter, "write", crash_at_15)
+    kill_at_step(monkeypatch, 15)  # the run dies between checkpoints 10 and 20
     with pytest.raises(KeyboardInterrupt):
         train(config)
-    monkeypatch.setattr(MetricsWriter, "write", original_write)
+    monkeypatch.undo()
     assert latest_checkpoint(tmp_path / "killed").name == "step-00000010"
 
     resumed = train(config)  # the same command again

@@ -5,12 +5,11 @@ from __future__ import annotations
 import pytest
 import torch
 from safetensors.torch import load_file
-from train_fixtures import WORD_CYCLES, tiny_config_dict
+from train_fixtures import WORD_CYCLES, kill_at_step, tiny_config_dict
 
 from glot500.train import train, train_config_from_dict
 from glot500.train.checkpoint import latest_checkpoint
 from glot500.train.lora import merge_adapter
-from glot500.train.metrics import MetricsWriter
 
 pytest.importorskip("peft")
 
@@ -76,17 +75,10 @@ def test_resume_inside_a_lora_phase_gives_identical_losses(corpus_dir, extended_
     model_dir = extended_models["llama"]
     reference = train(_config(corpus_dir, model_dir, tmp_path / "whole"))
     config = _config(corpus_dir, model_dir, tmp_path / "killed")
-    original_write = MetricsWriter.write
-
-    def crash_at_15(self, record):
-        original_write(self, record)
-        if record["step"] == 15:
-            raise KeyboardInterrupt
-
-    monkeypatch.setattr(MetricsWriter, "write", crash_at_15)
+    kill_at_step(monkeypatch, 15)  # the run dies between checkpoints 10 and 20
     with pytest.raises(KeyboardInterrupt):
         train(config)
-    monkeypatch.setattr(MetricsWriter, "write", original_write)
+    monkeypatch.undo()
     resumed = train(config)
     assert resumed.resumed_from == 10
     assert [resumed.losses[step] for step in range(11, 21)] == [reference.losses[step] for step in range(11, 21)]

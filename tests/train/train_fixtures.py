@@ -49,3 +49,19 @@ def tiny_config_dict(corpus: Path, tokenizer: Path, output: Path, **overrides) -
         else:
             config[key] = value
     return config
+
+
+def kill_at_step(monkeypatch, step: int) -> None:
+    """Make the next training run die (KeyboardInterrupt) right after it logs ``step``, as a killed job would;
+    ``monkeypatch.undo()`` restores the writer before the same command runs again."""
+    from glot500.train.metrics import MetricsWriter
+
+    original_write = MetricsWriter.write
+
+    def crash(self, record):
+        original_write(self, record)
+        if record["step"] == step:
+            raise KeyboardInterrupt
+
+    monkeypatch.setattr(MetricsWriter, "write", crash)
+
