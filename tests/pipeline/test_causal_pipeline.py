@@ -18,11 +18,14 @@ def _rows(workdir: Path) -> list[dict]:
 
 
 def test_causal_base_trained_here_is_extended_with_lora_and_evaluated(tmp_path: Path) -> None:
-    from transformers import AutoModelForCausalLM
+    """The causal demo's shape: a byte-level BPE base vocabulary, new pieces trained in its family and merged."""
+    from transformers import AutoModelForCausalLM, AutoTokenizer
 
     raw, tasks = write_corpus(tmp_path)
     path = write_config(tmp_path, raw, tasks)
     config = yaml.safe_load(path.read_text(encoding="utf-8"))
+    config["base"]["vocab"].update(family="byte-level-bpe", vocab_size=300)
+    config["extend"]["vocab"]["vocab_size"] = 420
     scratch = config["base"]["train"]["model"]["scratch"]
     scratch.update(family="llama", tie_word_embeddings=False, max_position_embeddings=64)
     config["extend"]["train"]["model"] = {}
@@ -39,6 +42,15 @@ def test_causal_base_trained_here_is_extended_with_lora_and_evaluated(tmp_path: 
     ppl = [row for row in rows if row["metric"] == "ppl_per_char" and row["error"] is None]
     assert ppl and all(row["value"] > 1 for row in ppl)
     assert (workdir / "report" / "index.html").is_file()
+    # The extension pieces were trained like the base (byte-level BPE) and appended after its ids.
+    assert json.loads((workdir / "vocab" / "manifest.json").read_text())["family"] == "byte-level-bpe"
+    base_tokenizer = AutoTokenizer.from_pretrained(workdir / "base_vocab")
+    glot_tokenizer = AutoTokenizer.from_pretrained(workdir / "glot" / "final")
+    assert len(glot_tokenizer) > len(base_tokenizer)
+    base_vocab = base_tokenizer.get_vocab()
+    assert {token: glot_tokenizer.get_vocab()[token] for token in base_vocab} == base_vocab
+    text = "Konojel ri winaq"
+    assert glot_tokenizer.decode(glot_tokenizer(text, add_special_tokens=False)["input_ids"]) == text
 
 
 def test_existing_causal_model_with_a_byte_level_bpe_tokenizer_as_base_model(tmp_path: Path) -> None:

@@ -175,3 +175,14 @@ def test_evaluate_split_chooses_the_udhr_folder_the_pipeline_scores(tmp_path: Pa
         assert evaluate.inputs["tasks"] == [folder] and "split" not in evaluate.options
     with pytest.raises(ConfigError, match="overlap"):
         load_pipeline_config(write_yaml(tmp_path / "c.yaml", data), {"udhr.validation_articles": [18, 22]})
+
+
+@pytest.mark.parametrize("name", ["demo.yaml", "demo-causal.yaml", "mini-glot500.yaml", "mini-glot500-gpu.yaml"])
+def test_shipped_pipeline_configs_validate_and_plan_every_stage(name: str) -> None:
+    """The configs the docs tell users to run are valid as shipped (the demos: also their validation split)."""
+    path = Path(__file__).resolve().parents[2] / "configs" / name
+    config = load_pipeline_config(path)
+    stages = [stage.name for stage in build_stages(config)]
+    assert stages[-1] == "report" or "evaluate" in stages
+    if config.udhr is not None:
+        assert load_pipeline_config(path, {"evaluate": {"split": "validation"}}).evaluate.split == "validation"

@@ -128,7 +128,8 @@ def _add_extension(
             "vocab_train",
             "extend.vocab",
             {"seed": config.seed, **extend.vocab.options(), **languages},
-            {"corpus": corpus_ref},
+            # the new pieces are trained in the base tokenizer's family (unigram, BPE, byte-level BPE)
+            {"corpus": corpus_ref, "base": base_tokenizer_ref},
         )
     )
     stages.append(

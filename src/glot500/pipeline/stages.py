@@ -135,7 +135,13 @@ def validate_vocab_train(stage: Stage) -> list[str]:
 def run_vocab_train(ctx: StageContext) -> None:
     from glot500.vocab.config import VocabTrainConfig
 
-    train_vocab(VocabTrainConfig.model_validate(vocab_config(ctx.stage, str(ctx.inputs["corpus"]), str(ctx.out_dir))))
+    options = vocab_config(ctx.stage, str(ctx.inputs["corpus"]), str(ctx.out_dir))
+    base = ctx.inputs.get("base")
+    if isinstance(base, Path) and "family" not in options:
+        # A local base tokenizer: train in its family. A hub name is merged as SentencePiece unigram (the
+        # vocab_extend stage downloads its .model), which is what vocab train makes without ``like``.
+        options["like"] = str(base)
+    train_vocab(VocabTrainConfig.model_validate(options))
 
 
 def validate_vocab_extend(stage: Stage) -> list[str]:
@@ -144,14 +150,8 @@ def validate_vocab_extend(stage: Stage) -> list[str]:
 
 
 def run_vocab_extend(ctx: StageContext) -> None:
-    merge(str(ctx.inputs["base"]), _spm_model_of(Path(ctx.inputs["add"])), ctx.out_dir, **own_options(ctx.stage))
-
-
-def _spm_model_of(folder: Path) -> Path:
-    """The SentencePiece model of a vocab-train output folder (or the file itself)."""
-    from glot500.vocab.merge import resolve_base_spm
-
-    return resolve_base_spm(folder)
+    # ``add`` is a vocab-train folder: merge reads its SentencePiece model or its tokenizer.json, by family.
+    merge(str(ctx.inputs["base"]), ctx.inputs["add"], ctx.out_dir, **own_options(ctx.stage))
 
 
 # ---- model extension --------------------------------------------------------------------------------------
