@@ -120,3 +120,21 @@ def test_a_phase_can_switch_from_lora_to_full_training(corpus_dir, extended_mode
     assert sorted(result.losses) == list(range(1, 13))
     assert all(loss == loss for loss in result.losses.values())  # finite
     assert not (latest_checkpoint(tmp_path / "run") / "adapter").exists()  # the full phase saved a plain model
+
+
+def test_new_rows_lr_multiplier_scales_the_new_rows_update_in_a_lora_phase(corpus_dir, extended_models, tmp_path):
+    from glot500.model.extend import read_extension_file
+
+    model_dir = extended_models["llama"]
+    initial = load_file(str(model_dir / "model.safetensors"))
+    key = "model.embed_tokens.weight"
+    start, end = read_extension_file(model_dir)["new_token_ids"][0]
+    moved = {}
+    for multiplier in (1.0, 4.0):
+        phase = {"steps": 1, "train": "lora", "warmup_steps": 0, "new_rows_lr_multiplier": multiplier}
+        result = train(_config(corpus_dir, model_dir, tmp_path / str(multiplier), max_steps=None, phases=[phase]))
+        final = load_file(str(result.final_model / "model.safetensors"))
+        assert torch.equal(final[key][:start], initial[key][:start])  # old rows untouched either way
+        moved[multiplier] = final[key][start:end] - initial[key][start:end]
+    assert moved[1.0].abs().sum() > 0
+    torch.testing.assert_close(moved[4.0], 4 * moved[1.0], rtol=1e-4, atol=1e-6)

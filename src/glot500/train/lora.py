@@ -28,7 +28,8 @@ from glot500.core.errors import MissingDependencyError
 logger = logging.getLogger(__name__)
 
 ADAPTER_DIR = "adapter"
-PEFT_MARKERS = ("lora_", "trainable_tokens_")
+TOKEN_DELTA_MARKER = "trainable_tokens_"  # peft's name for the new rows' parameters (its saved layout)
+PEFT_MARKERS = ("lora_", TOKEN_DELTA_MARKER)
 
 
 def _peft() -> Any:
@@ -166,7 +167,27 @@ class LoraControl:
         """Nothing to mask: frozen weights have ``requires_grad=False``, old rows live outside the deltas."""
 
     def step(self) -> None:
+        """``optimizer.step()``; in a phase with ``new_rows_lr_multiplier`` m, the new rows' update scaled by m.
+
+        The new rows are peft's trainable-token deltas (their own parameters), so ``p = p_before + m * (p_adamw -
+        p_before)`` touches nothing else: for AdamW that is a learning rate of ``m x lr`` for the new rows only,
+        as :class:`glot500.train.phases.PhaseControl` does for full training.
+        """
+        multiplier = getattr(self.phase, "new_rows_lr_multiplier", 1.0)
+        if multiplier == 1.0:
+            self.optimizer.step()
+            return
+        rows = self.new_row_parameters()
+        before = [param.detach().clone() for param in rows]
         self.optimizer.step()
+        with torch.no_grad():
+            for param, old in zip(rows, before, strict=True):
+                param.copy_(old + multiplier * (param - old))
+
+    def new_row_parameters(self) -> list[torch.nn.Parameter]:
+        """The trainable new token rows (peft's ``trainable_tokens_delta`` of the embedding and an untied head)."""
+        return [param for name, param in self.model.named_parameters()
+                if param.requires_grad and TOKEN_DELTA_MARKER in name]  # fmt: skip
 
     def trained_parameters(self, phase: Any) -> int | None:
         if phase.train == "lora":
