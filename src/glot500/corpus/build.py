@@ -41,7 +41,7 @@ from glot500.corpus.dedup import (
 )
 from glot500.corpus.executors import make_executor, preload_worker_modules
 from glot500.corpus.finalize import FinalizeStep
-from glot500.corpus.process_settings import quiet_datatrove
+from glot500.corpus.process_settings import frozen_gc, quiet_datatrove
 from glot500.corpus.publish import DedupShardReader, Removal, ShardPublisher
 from glot500.corpus.steps import READ_STEP, SourceReader, dropped_writer, shard_writer
 from glot500.corpus.units import expand_sources
@@ -131,7 +131,7 @@ def build_corpus(config: CorpusConfig, overwrite: bool = False) -> dict[str, Any
     """
     out = Path(config.output)
     # the output lock is held until the build ends: one build per output folder
-    with quiet_datatrove(), prepare_output(out, config, overwrite):
+    with quiet_datatrove(), frozen_gc() as refreeze_gc, prepare_output(out, config, overwrite):
         preload_worker_modules(config.executor)
         units = expand_sources(config.sources)
         if not units:  # an empty folder: nothing to read is the user's mistake, not a crash deep in a stage
@@ -150,6 +150,7 @@ def build_corpus(config: CorpusConfig, overwrite: bool = False) -> dict[str, Any
         executors = chain_executors(stages, config, out / "work" / "logs")
         with StageProgress(stages, out / "work" / "logs", enabled=config.executor.kind != "slurm"):
             for executor in executors:
+                refreeze_gc()  # what the previous stage imported and built stays, too
                 executor.run()
     if config.executor.kind == "slurm":
         logger.info("submitted to Slurm; %s/stats.json appears when the finalize job has run", out)
