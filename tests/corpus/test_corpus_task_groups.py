@@ -34,7 +34,7 @@ class RecordingStep(PipelineStep):
 
 def test_a_rank_group_runs_each_inner_rank_once_with_the_inner_world_size() -> None:
     step = RecordingStep()
-    group = RankGroup(step, ranks=10)
+    group = RankGroup([step], ranks=10)
     for task in range(3):
         group(None, task, 3)
     assert sorted(step.calls) == [(rank, 10) for rank in range(10)]

@@ -6,15 +6,15 @@ run restarted with the same config skips finished tasks and redoes the others fr
 1. ``ingest`` (T): read sources -> drop read errors -> cleaning filters -> shard ``work/clean/<rank>``
    -> exact-dedup signatures (language + text without punctuation/digits/whitespace).
 2. ``exact_find`` (F/4): datatrove's hash-partitioned duplicate finder over all shards (correct for any T).
-3. ``minhash_signatures`` (T): shard minus exact duplicates -> MinHash signatures.
+3. ``minhash_signatures`` (T/4): shard minus exact duplicates -> MinHash signatures.
 4. ``minhash_buckets`` (buckets/4) and 5. ``minhash_cluster`` (1): datatrove's MinHash stages 2 and 3.
 6. ``publish`` (T/4): shard minus both kinds of duplicates -> ``data/<label>/<shard>.parquet``; the duplicates
    -> ``dropped/exact_dedup|minhash/<shard>.parquet``; relabel tally (columnar: ``glot500.corpus.publish``).
 7. ``finalize`` (1): small-language exclusion, ``stats.json`` (+ accounting check), corpus card, manifest.
 
-Stages 2, 4 and 6 do little work per partition (F finder partitions, one per MinHash bucket, one per shard), so
-each of their tasks runs :data:`RANKS_PER_TASK` of them (:class:`~glot500.corpus.steps.RankGroup`, rounded up):
-the files are those of one task per partition, with a task's fixed cost paid a quarter as often.
+Stages 2, 3, 4 and 6 work partition by partition (F finder partitions, one per shard or MinHash bucket), and
+each of their tasks runs :data:`RANKS_PER_TASK` partitions (:class:`~glot500.corpus.steps.RankGroup`, rounded
+up): the files are those of one task per partition, with a task's fixed cost paid a quarter as often.
 
 Stages that are switched off are left out (no exact dedup: the MinHash signatures are computed in ``ingest``;
 no dedup at all: ``publish`` copies the shard to ``data/``). Every drop goes to ``dropped/<step>/<rank>.parquet``
@@ -67,10 +67,10 @@ class DatatroveStage:
     tasks: int
 
 
-def grouped_stage(name: str, step, ranks: int, ranks_per_task: int) -> DatatroveStage:
-    """A stage of ``step``'s ``ranks`` ranks run ``ranks_per_task`` to a task."""
+def grouped_stage(name: str, pipeline: list, ranks: int, ranks_per_task: int) -> DatatroveStage:
+    """A stage of ``pipeline``'s ``ranks`` ranks run ``ranks_per_task`` to a task."""
     tasks = -(-ranks // ranks_per_task)
-    return DatatroveStage(name, [RankGroup(step, ranks) if tasks < ranks else step], tasks)
+    return DatatroveStage(name, [RankGroup(pipeline, ranks)] if tasks < ranks else pipeline, tasks)
 
 
 def default_tasks(config: CorpusConfig, n_units: int) -> int:
@@ -103,22 +103,23 @@ def datatrove_stages(
     if config.exact_dedup.enabled:
         ingest.append(LanguageExactDedupSignature(str(work / "exact_sigs"), exact, finder_workers=finder_workers))
         find = ExactFindDedups(str(work / "exact_sigs"), str(work / "exact_dups"), exact)
-        stages.append(grouped_stage("exact_find", find, finder_workers, ranks_per_task))
+        stages.append(grouped_stage("exact_find", [find], finder_workers, ranks_per_task))
         removals.append(Removal("exact", str(work / "exact_dups"), "exact_dedup", "duplicate"))
     if config.minhash.enabled:
         signatures = LanguageMinhashSignature(str(work / "minhash_sigs"), minhash)
         if removals:  # the MinHash stream is the shard minus exact duplicates
-            stages.append(DatatroveStage("minhash_signatures", [DedupShardReader(shards, removals), signatures], tasks))
+            reader = DedupShardReader(shards, removals)
+            stages.append(grouped_stage("minhash_signatures", [reader, signatures], tasks, ranks_per_task))
         else:  # the shard's own order is the MinHash stream
             ingest.append(signatures)
         buckets = SortedMinhashBuckets(str(work / "minhash_sigs"), str(work / "minhash_buckets"), config=minhash)
-        stages.append(grouped_stage("minhash_buckets", buckets, config.minhash.num_buckets, ranks_per_task))
+        stages.append(grouped_stage("minhash_buckets", [buckets], config.minhash.num_buckets, ranks_per_task))
         cluster = MinhashDedupCluster(str(work / "minhash_buckets"), str(work / "minhash_remove"), config=minhash)
         stages.append(DatatroveStage("minhash_cluster", [cluster], 1))
         removals.append(Removal("minhash", str(work / "minhash_remove"), "minhash", "near_duplicate"))
     stages.append(
         grouped_stage(
-            "publish", ShardPublisher(shards, removals, str(out), str(work / "relabels")), tasks, ranks_per_task
+            "publish", [ShardPublisher(shards, removals, str(out), str(work / "relabels"))], tasks, ranks_per_task
         )
     )
     stages.append(DatatroveStage("finalize", [FinalizeStep(config.model_dump(mode="json"), tasks, len(units))], 1))

@@ -25,26 +25,30 @@ READ_STEP = "read"
 
 
 class RankGroup(PipelineStep):
-    """Runs one block for several of its ranks in one datatrove task: ``step`` is written for ``ranks`` ranks
-    (its files are partitioned so), and task ``rank`` of ``world_size`` runs ranks ``rank, rank + world_size, ...``
-    of them, each with ``world_size=ranks``, so the files it reads and writes are those of the ungrouped stage.
+    """Runs a stage's blocks for several of its ranks in one datatrove task: ``steps`` (a block list, as a stage's
+    pipeline) are written for ``ranks`` ranks (their files are partitioned so), and task ``rank`` of
+    ``world_size`` runs ranks ``rank, rank + world_size, ...`` of them, each through all ``steps`` with
+    ``world_size=ranks``, so the files it reads and writes are those of the ungrouped stage.
 
     A datatrove task has a fixed cost (three ``loguru`` sinks, a deep copy of the pipeline, statistics and a
     completion marker: ~20 ms); a stage whose ranks do little work (the duplicate finder, a MinHash bucket,
-    publishing a shard) pays it fewer times. The stage's statistics are the inner block's (the same object)."""
+    publishing a shard) pays it fewer times. The stage's statistics are those of the last block (the same
+    object): the blocks that come before it in this build (a shard reader) keep none."""
 
     type = "🗂 - GROUP"
 
-    def __init__(self, step: PipelineStep, ranks: int) -> None:
+    def __init__(self, steps: list[PipelineStep], ranks: int) -> None:
         super().__init__()
-        self.step = step
+        self.steps = steps
         self.ranks = ranks
-        self.name = f"{step.name} (ranks grouped)"
-        self.stats = step.stats
+        self.name = " -> ".join(step.name for step in steps) + " (ranks grouped)"
+        self.stats = steps[-1].stats
 
     def run(self, data: DocumentsPipeline = None, rank: int = 0, world_size: int = 1) -> DocumentsPipeline:
         for inner_rank in range(rank, self.ranks, world_size):
-            result = self.step(None, inner_rank, self.ranks)
+            result = None
+            for step in self.steps:  # datatrove's own way of piping one task's blocks
+                result = step(result, inner_rank, self.ranks)
             if result is not None:  # a generator block does its work when consumed
                 deque(result, maxlen=0)
         return iter(())
