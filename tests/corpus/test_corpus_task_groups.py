@@ -55,13 +55,14 @@ def published_files(out: Path) -> dict[str, bytes]:
     return {path.relative_to(out).as_posix(): path.read_bytes() for path in files}
 
 
-def test_grouped_stages_publish_the_same_bytes_as_one_task_per_partition(tmp_path: Path) -> None:
+@pytest.mark.parametrize("workers", [1, 2])
+def test_grouped_stages_publish_the_same_bytes_as_one_task_per_partition(tmp_path: Path, workers: int) -> None:
     write_input(tmp_path / "input")
     config = CorpusConfig(
         sources=[SourceConfig(type="text", path=str(tmp_path / "input"))],
         output=str(tmp_path / "grouped"),
         minhash={"enabled": True},
-        executor={"tasks": 6},
+        executor={"tasks": 6, "workers": workers},  # 2: the grouped tasks run in a process pool
     )
     stats = build_corpus(config)
     assert stats["totals"]["kept"] < stats["totals"]["chunks_in"]
