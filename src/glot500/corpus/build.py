@@ -53,7 +53,7 @@ from glot500.corpus.units import expand_sources
 logger = logging.getLogger(__name__)
 MAX_DEFAULT_TASKS = 64
 MAX_FINDER_TASKS = 8
-RANKS_PER_TASK = 4  # partitions per task in the stages of little work per partition (see the module docstring)
+RANKS_PER_TASK = 4  # partitions per task in the stages after ingest (see the module docstring)
 # The layout of work/ (which stage writes which files, in how many tasks): a build is resumed only by the same.
 WORK_LAYOUT = 2
 
