@@ -31,8 +31,8 @@ class RankGroup(PipelineStep):
     ``world_size=ranks``, so the files it reads and writes are those of the ungrouped stage.
 
     A datatrove task has a fixed cost (three ``loguru`` sinks, a deep copy of the pipeline, statistics and a
-    completion marker: ~20 ms); a stage whose ranks do little work (the duplicate finder, a MinHash bucket,
-    publishing a shard) pays it fewer times. The stage's statistics are those of the last block (the same
+    completion marker: ~20 ms); a stage of many small partitions (the duplicate finder's, MinHash buckets,
+    shards to publish) pays it fewer times. The stage's statistics are those of the last block (the same
     object): the blocks that come before it in this build (a shard reader) keep none."""
 
     type = "🗂 - GROUP"
