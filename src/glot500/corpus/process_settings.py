@@ -1,8 +1,8 @@
 """The one place where the corpus build changes process-wide settings, and how each is undone.
 
 **Console output.** datatrove prints every task's pipeline, progress bars and statistics to the console. A
-build of hundreds of tasks would bury its own progress bar under them, so unless ``GLOT500_DATATROVE_LOGS=1`` is set the build runs
-inside :func:`quiet_datatrove` (in the calling process) and every local task starts with
+build of hundreds of tasks would bury its own progress bar under them, so unless ``GLOT500_DATATROVE_LOGS=1`` is
+set the build runs inside :func:`quiet_datatrove` (in the calling process) and every local task starts with
 :func:`quiet_datatrove_task` (in the process that runs it, see
 :class:`glot500.corpus.executors.QuietLocalPipelineExecutor`):
 
