@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import os
 from pathlib import Path
 
@@ -13,7 +14,13 @@ from datatrove.utils.logging import log_pipeline, logger
 from glot500.corpus.build import build_corpus
 from glot500.corpus.config import CorpusConfig, ExecutorSettings, SourceConfig
 from glot500.corpus.executors import QuietLocalPipelineExecutor, make_executor
-from glot500.corpus.process_settings import DATATROVE_LOGS_ENV, TQDM_DISABLE_ENV, quiet_datatrove
+from glot500.corpus.process_settings import (
+    DATATROVE_LOGS_ENV,
+    GC_FREEZE_ENV,
+    TQDM_DISABLE_ENV,
+    frozen_gc,
+    quiet_datatrove,
+)
 
 
 def small_config(root: Path, workers: int) -> CorpusConfig:
@@ -73,3 +80,42 @@ def test_a_build_prints_no_task_logs_and_restores_the_process(
     assert "Launching pipeline" not in printed and "PIPELINE" not in printed  # also from pool workers
     assert TQDM_DISABLE_ENV not in os.environ and datatrove_logs_reach_a_sink()
     assert (tmp_path / "out" / "work" / "logs" / "ingest" / "logs" / "task_00000.log").is_file()
+
+
+def test_frozen_gc_freezes_during_the_block_and_unfreezes_after(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv(GC_FREEZE_ENV, raising=False)
+    assert gc.get_freeze_count() == 0
+    with frozen_gc() as refreeze:
+        frozen = gc.get_freeze_count()
+        assert frozen > 0 and gc.isenabled()  # the collector still runs, for what is made later
+        made_later = [[] for _ in range(1000)]
+        refreeze()
+        assert gc.get_freeze_count() >= frozen + len(made_later)
+    assert gc.get_freeze_count() == 0
+    with pytest.raises(RuntimeError), frozen_gc():
+        raise RuntimeError("a failed build")
+    assert gc.get_freeze_count() == 0
+
+
+def test_frozen_gc_can_be_switched_off_and_leaves_a_frozen_process_alone(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(GC_FREEZE_ENV, "0")
+    with frozen_gc() as refreeze:
+        refreeze()
+        assert gc.get_freeze_count() == 0
+    monkeypatch.delenv(GC_FREEZE_ENV)
+    gc.freeze()  # the application froze its own objects: they stay frozen after the build
+    try:
+        frozen = gc.get_freeze_count()
+        with frozen_gc() as refreeze:
+            refreeze()
+            assert gc.get_freeze_count() == frozen
+        assert gc.get_freeze_count() == frozen
+    finally:
+        gc.unfreeze()
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_a_build_leaves_nothing_frozen(tmp_path: Path, workers: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv(GC_FREEZE_ENV, raising=False)
+    assert build_corpus(small_config(tmp_path, workers))["totals"]["kept"] > 0
+    assert gc.get_freeze_count() == 0

@@ -40,9 +40,22 @@ def kill_when(marker_dir: Path, process: subprocess.Popen, timeout: float = 60) 
         if marker_dir.is_dir() and any(marker_dir.iterdir()):
             os.killpg(process.pid, signal.SIGKILL)
             process.wait()
+            wait_until_gone(process.pid)
             return True
         time.sleep(0.005)
     return False
+
+
+def wait_until_gone(group: int, timeout: float = 5) -> None:
+    """Until no process of the group is left (a child of the killed run, e.g. datatrove's Manager process, holds
+    the output lock until it has exited); an unreaped zombie, which holds nothing, only costs the timeout."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            os.killpg(group, 0)
+        except ProcessLookupError:
+            return
+        time.sleep(0.01)
 
 
 @pytest.fixture(scope="module")

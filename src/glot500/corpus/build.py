@@ -5,12 +5,16 @@ run restarted with the same config skips finished tasks and redoes the others fr
 
 1. ``ingest`` (T): read sources -> drop read errors -> cleaning filters -> shard ``work/clean/<rank>``
    -> exact-dedup signatures (language + text without punctuation/digits/whitespace).
-2. ``exact_find`` (F): datatrove's hash-partitioned duplicate finder over all shards (correct for any T).
-3. ``minhash_signatures`` (T): shard minus exact duplicates -> MinHash signatures.
-4. ``minhash_buckets`` (buckets) and 5. ``minhash_cluster`` (1): datatrove's MinHash stages 2 and 3.
-6. ``publish`` (T): shard minus both kinds of duplicates -> ``data/<label>/<rank>.parquet``; the duplicates ->
-   ``dropped/exact_dedup|minhash/<rank>.parquet``; relabel tally (columnar: ``glot500.corpus.publish``).
+2. ``exact_find`` (F/4): datatrove's hash-partitioned duplicate finder over all shards (correct for any T).
+3. ``minhash_signatures`` (T/4): shard minus exact duplicates -> MinHash signatures.
+4. ``minhash_buckets`` (buckets/4) and 5. ``minhash_cluster`` (1): datatrove's MinHash stages 2 and 3.
+6. ``publish`` (T/4): shard minus both kinds of duplicates -> ``data/<label>/<shard>.parquet``; the duplicates
+   -> ``dropped/exact_dedup|minhash/<shard>.parquet``; relabel tally (columnar: ``glot500.corpus.publish``).
 7. ``finalize`` (1): small-language exclusion, ``stats.json`` (+ accounting check), corpus card, manifest.
+
+Stages 2, 3, 4 and 6 work partition by partition (F finder partitions, one per shard or MinHash bucket), and
+each of their tasks runs :data:`RANKS_PER_TASK` partitions (:class:`~glot500.corpus.steps.RankGroup`, rounded
+up): the files are those of one task per partition, with a task's fixed cost paid a quarter as often.
 
 Stages that are switched off are left out (no exact dedup: the MinHash signatures are computed in ``ingest``;
 no dedup at all: ``publish`` copies the shard to ``data/``). Every drop goes to ``dropped/<step>/<rank>.parquet``
@@ -41,14 +45,17 @@ from glot500.corpus.dedup import (
 )
 from glot500.corpus.executors import make_executor, preload_worker_modules
 from glot500.corpus.finalize import FinalizeStep
-from glot500.corpus.process_settings import quiet_datatrove
+from glot500.corpus.process_settings import frozen_gc, quiet_datatrove
 from glot500.corpus.publish import DedupShardReader, Removal, ShardPublisher
-from glot500.corpus.steps import READ_STEP, SourceReader, dropped_writer, shard_writer
+from glot500.corpus.steps import READ_STEP, RankGroup, SourceReader, dropped_writer, shard_writer
 from glot500.corpus.units import expand_sources
 
 logger = logging.getLogger(__name__)
 MAX_DEFAULT_TASKS = 64
 MAX_FINDER_TASKS = 8
+RANKS_PER_TASK = 4  # partitions per task in the stages after ingest (see the module docstring)
+# The layout of work/ (which stage writes which files, in how many tasks): a build is resumed only by the same.
+WORK_LAYOUT = 2
 
 
 @dataclass
@@ -60,12 +67,21 @@ class DatatroveStage:
     tasks: int
 
 
+def grouped_stage(name: str, pipeline: list, ranks: int, ranks_per_task: int) -> DatatroveStage:
+    """A stage of ``pipeline``'s ``ranks`` ranks run ``ranks_per_task`` to a task."""
+    tasks = -(-ranks // ranks_per_task)
+    return DatatroveStage(name, [RankGroup(pipeline, ranks)] if tasks < ranks else pipeline, tasks)
+
+
 def default_tasks(config: CorpusConfig, n_units: int) -> int:
     return config.executor.tasks or max(1, min(n_units, MAX_DEFAULT_TASKS))
 
 
-def datatrove_stages(config: CorpusConfig, units: list, tasks: int) -> list[DatatroveStage]:
-    """The datatrove stages for ``config`` (see the module docstring)."""
+def datatrove_stages(
+    config: CorpusConfig, units: list, tasks: int, ranks_per_task: int = RANKS_PER_TASK
+) -> list[DatatroveStage]:
+    """The datatrove stages for ``config`` (see the module docstring; ``ranks_per_task=1``: one task per
+    finder partition, MinHash bucket and shard, the same files)."""
     out = Path(config.output)
     work = out / "work"
     # fixed by the task count, not by --workers: signatures of finished tasks are partitioned for it (resume)
@@ -87,20 +103,25 @@ def datatrove_stages(config: CorpusConfig, units: list, tasks: int) -> list[Data
     if config.exact_dedup.enabled:
         ingest.append(LanguageExactDedupSignature(str(work / "exact_sigs"), exact, finder_workers=finder_workers))
         find = ExactFindDedups(str(work / "exact_sigs"), str(work / "exact_dups"), exact)
-        stages.append(DatatroveStage("exact_find", [find], finder_workers))
+        stages.append(grouped_stage("exact_find", [find], finder_workers, ranks_per_task))
         removals.append(Removal("exact", str(work / "exact_dups"), "exact_dedup", "duplicate"))
     if config.minhash.enabled:
         signatures = LanguageMinhashSignature(str(work / "minhash_sigs"), minhash)
         if removals:  # the MinHash stream is the shard minus exact duplicates
-            stages.append(DatatroveStage("minhash_signatures", [DedupShardReader(shards, removals), signatures], tasks))
+            reader = DedupShardReader(shards, removals)
+            stages.append(grouped_stage("minhash_signatures", [reader, signatures], tasks, ranks_per_task))
         else:  # the shard's own order is the MinHash stream
             ingest.append(signatures)
         buckets = SortedMinhashBuckets(str(work / "minhash_sigs"), str(work / "minhash_buckets"), config=minhash)
-        stages.append(DatatroveStage("minhash_buckets", [buckets], config.minhash.num_buckets))
+        stages.append(grouped_stage("minhash_buckets", [buckets], config.minhash.num_buckets, ranks_per_task))
         cluster = MinhashDedupCluster(str(work / "minhash_buckets"), str(work / "minhash_remove"), config=minhash)
         stages.append(DatatroveStage("minhash_cluster", [cluster], 1))
         removals.append(Removal("minhash", str(work / "minhash_remove"), "minhash", "near_duplicate"))
-    stages.append(DatatroveStage("publish", [ShardPublisher(shards, removals, str(out), str(work / "relabels"))], tasks))
+    stages.append(
+        grouped_stage(
+            "publish", [ShardPublisher(shards, removals, str(out), str(work / "relabels"))], tasks, ranks_per_task
+        )
+    )
     stages.append(DatatroveStage("finalize", [FinalizeStep(config.model_dump(mode="json"), tasks, len(units))], 1))
     return stages
 
@@ -131,7 +152,7 @@ def build_corpus(config: CorpusConfig, overwrite: bool = False) -> dict[str, Any
     """
     out = Path(config.output)
     # the output lock is held until the build ends: one build per output folder
-    with quiet_datatrove(), prepare_output(out, config, overwrite):
+    with quiet_datatrove(), frozen_gc() as refreeze_gc, prepare_output(out, config, overwrite):
         preload_worker_modules(config.executor)
         units = expand_sources(config.sources)
         if not units:  # an empty folder: nothing to read is the user's mistake, not a crash deep in a stage
@@ -150,6 +171,7 @@ def build_corpus(config: CorpusConfig, overwrite: bool = False) -> dict[str, Any
         executors = chain_executors(stages, config, out / "work" / "logs")
         with StageProgress(stages, out / "work" / "logs", enabled=config.executor.kind != "slurm"):
             for executor in executors:
+                refreeze_gc()  # what the previous stage imported and built stays, too
                 executor.run()
     if config.executor.kind == "slurm":
         logger.info("submitted to Slurm; %s/stats.json appears when the finalize job has run", out)
@@ -180,13 +202,25 @@ def prepare_output(out: Path, config: CorpusConfig, overwrite: bool) -> ExitStac
                 f"{out} holds a corpus built with a different config; resuming would mix them. "
                 "Use another --output, or --overwrite to start again"
             )
+        require_same_work_layout(out, previous)
         return held_output_lock(out, "corpus build")
     if out.exists() and any(path.name != LOCK_NAME for path in out.iterdir()):
         raise ConfigError(f"{out} exists and is not a glot500 corpus build; choose an empty or new folder")
     lock = held_output_lock(out, "corpus build")
     marker.parent.mkdir(parents=True, exist_ok=True)
-    marker.write_text(json.dumps({"fingerprint": config.fingerprint()}), encoding="utf-8")
+    marker.write_text(json.dumps({"fingerprint": config.fingerprint(), "work_layout": WORK_LAYOUT}), encoding="utf-8")
     return lock
+
+
+def require_same_work_layout(out: Path, previous: dict) -> None:
+    """An unfinished build is resumed only by a glot500 that splits the stages into the same tasks (a finished
+    one is complete whichever way it was split: rerunning it does nothing)."""
+    layout = previous.get("work_layout", 1)
+    if layout != WORK_LAYOUT and not (out / "stats.json").is_file():
+        raise ConfigError(
+            f"{out} holds an unfinished corpus build of another glot500 version (work layout {layout}, this one "
+            f"writes {WORK_LAYOUT}); resuming would mix them. Use --overwrite to start again"
+        )
 
 
 class StageProgress:

@@ -16,7 +16,7 @@ from datatrove.executor import LocalPipelineExecutor
 
 from glot500.core.errors import ConfigError, MissingDependencyError
 from glot500.corpus.config import ExecutorSettings
-from glot500.corpus.process_settings import quiet_datatrove_task
+from glot500.corpus.process_settings import freeze_task_process, quiet_datatrove_task
 
 # What a pool worker of a corpus stage imports. The fork server (started once per process, for the first pool)
 # imports them, so that each stage's workers start with them loaded instead of importing them again
@@ -39,10 +39,14 @@ class QuietLocalPipelineExecutor(LocalPipelineExecutor):
     unless GLOT500_DATATROVE_LOGS=1 (:mod:`glot500.corpus.process_settings`).
 
     ``get_distributed_env`` is the documented hook datatrove calls for each task, in the process that runs it,
-    just before it sets up the task's loggers: the one place that reaches a pool worker early enough."""
+    just before it sets up the task's loggers: the one place that reaches a pool worker early enough. With
+    several workers the tasks run in pool workers (datatrove's ``run``), which also freeze their imports for the
+    garbage collector there; with one they run in the building process, whose ``frozen_gc`` has done so."""
 
     def get_distributed_env(self, node_rank: int = -1):
         quiet_datatrove_task()
+        if self.workers > 1:
+            freeze_task_process()
         return super().get_distributed_env(node_rank)
 
 

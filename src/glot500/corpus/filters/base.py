@@ -14,6 +14,7 @@ from collections import Counter
 from collections.abc import Iterator
 from functools import lru_cache
 from itertools import islice
+from operator import attrgetter
 
 from datatrove.data import Document, DocumentsPipeline
 from datatrove.pipeline.filters.base_filter import BaseFilter
@@ -23,6 +24,7 @@ from glot500.languages import is_spaceless
 from glot500.lid.script_detect import detect_script_fast
 
 FilterResult = bool | tuple[bool, str]
+_text = attrgetter("text")
 
 
 class ChunkFilter(BaseFilter):
@@ -47,8 +49,11 @@ class ChunkFilter(BaseFilter):
                 results = self.filter_batch(batch) if self.batch_size > 1 else list(map(self.filter, batch))
                 elapsed += time.perf_counter() - start
                 seen += len(batch)
-                seen_chars += sum(len(doc.text) for doc in batch)
+                seen_chars += sum(map(len, map(_text, batch)))
                 for doc, result in zip(batch, results, strict=True):
+                    if result is True:  # the common case first: a kept chunk
+                        yield doc
+                        continue
                     keep, reason = result if isinstance(result, tuple) else (result, None)
                     if keep:
                         yield doc
