@@ -83,7 +83,7 @@ def test_a_build_prints_no_task_logs_and_restores_the_process(
 
 
 def test_frozen_gc_freezes_during_the_block_and_unfreezes_after(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.delenv(GC_FREEZE_ENV, raising=False)
+    monkeypatch.setenv(GC_FREEZE_ENV, "1")
     assert gc.get_freeze_count() == 0
     with frozen_gc() as refreeze:
         frozen = gc.get_freeze_count()
@@ -97,12 +97,16 @@ def test_frozen_gc_freezes_during_the_block_and_unfreezes_after(monkeypatch: pyt
     assert gc.get_freeze_count() == 0
 
 
-def test_frozen_gc_can_be_switched_off_and_leaves_a_frozen_process_alone(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv(GC_FREEZE_ENV, "0")
-    with frozen_gc() as refreeze:
-        refreeze()
-        assert gc.get_freeze_count() == 0
-    monkeypatch.delenv(GC_FREEZE_ENV)
+def test_frozen_gc_is_opt_in_and_leaves_a_frozen_process_alone(monkeypatch: pytest.MonkeyPatch) -> None:
+    for setting in (None, "0"):  # off by default and when switched off
+        if setting is None:
+            monkeypatch.delenv(GC_FREEZE_ENV, raising=False)
+        else:
+            monkeypatch.setenv(GC_FREEZE_ENV, setting)
+        with frozen_gc() as refreeze:
+            refreeze()
+            assert gc.get_freeze_count() == 0
+    monkeypatch.setenv(GC_FREEZE_ENV, "1")
     gc.freeze()  # the application froze its own objects: they stay frozen after the build
     try:
         frozen = gc.get_freeze_count()
