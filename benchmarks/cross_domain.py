@@ -2,11 +2,13 @@
 
     .venv/bin/python benchmarks/cross_domain.py runs/demo                         # all Bible languages, 5 verses
     .venv/bin/python benchmarks/cross_domain.py runs/demo --verses 3 --out cross_domain.json
+    .venv/bin/python benchmarks/cross_domain.py runs/demo --verses 3 --split validation   # for tuning
 
 The demo trains and tunes on the UDHR. Its report scores held-out UDHR articles: the same domain, the same
 translators. This scores the run's models (``base``, ``glot``, ``control``: ``<run>/<name>/final``) with the
 project's pseudo-perplexity (``glot500 eval pseudo-perplexity``: per character, ``<unk>`` charged) on the last
-``--verses`` verses of every language of ``../shared/data/corpus/bible`` (one verse per line, ``.txt.xz``), and
+``--verses`` verses of every language of ``../shared/data/corpus/bible`` (one verse per line, ``.txt.xz``; with
+``--split validation`` the ``--verses`` verses before those, for tuning), and
 prints, over all Bible languages and over those the run's corpus has:
 
 * the tail (languages outside XLM-R's) median of the per-language ratio glot / base, and the share of tail
@@ -33,21 +35,29 @@ MODELS = ("base", "glot", "control")
 BLOWUP = 2.0  # a language "blown up": glot's pseudo-perplexity more than this many times base's
 
 
-def last_verses(path: Path, count: int, min_chars: int = 20) -> list[str]:
-    """The last ``count`` verses of at least ``min_chars`` characters (shorter lines are headings or numbers)."""
+def last_verses(path: Path, count: int, split: str = "test", min_chars: int = 20) -> list[str]:
+    """The verses of a split, each of at least ``min_chars`` characters (shorter lines are headings or numbers).
+
+    ``test``: the last ``count`` verses; ``validation``: the ``count`` verses before them, for tuning.
+    """
     with lzma.open(path, "rt", encoding="utf-8") as handle:
         lines = [line.strip() for line in handle]
-    return [line for line in lines if len(line) >= min_chars][-count:]
+    verses = [line for line in lines if len(line) >= min_chars]
+    if split == "validation":
+        verses = verses[:-count]
+    return verses[-count:]
 
 
-def write_task(bible: Path, out: Path, verses: int, languages: set[str] | None) -> dict[str, list[str]]:
+def write_task(
+    bible: Path, out: Path, verses: int, languages: set[str] | None, split: str = "test"
+) -> dict[str, list[str]]:
     """A pseudo-perplexity task folder ``out/<label>/<label>.txt``; returns the verses per label."""
     texts: dict[str, list[str]] = {}
     for path in sorted(bible.glob("*.txt.xz")):
         label = path.name.removesuffix(".txt.xz")
         if languages is not None and label not in languages:
             continue
-        lines = last_verses(path, verses)
+        lines = last_verses(path, verses, split)
         if not lines:
             continue
         (out / label).mkdir(parents=True, exist_ok=True)
@@ -172,24 +182,37 @@ def main() -> None:
     parser.add_argument("run", type=Path, help="a demo run folder (base/, glot/, control/ with final/ in each)")
     parser.add_argument("--bible", type=Path, default=Path("../shared/data/corpus/bible"))
     parser.add_argument("--verses", type=int, default=5, help="the last N verses of each language")
+    parser.add_argument(
+        "--split", choices=("test", "validation"), default="test",
+        help="test: the last N verses (report once); validation: the N before them (tune on these)",
+    )  # fmt: skip
     parser.add_argument("--only-trained", action="store_true", help="only the languages the run's corpus has")
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--out", type=Path, help="write the figures and per-language scores as JSON here")
     parser.add_argument(
         "--base-scores", type=Path, help="an earlier --out of runs sharing this base model: its base scores are reused"
     )
+    parser.add_argument(
+        "--reuse", nargs="+", choices=MODELS, default=["base"],
+        help="the models whose scores --base-scores gives (default: base; add control when it is unchanged too)",
+    )  # fmt: skip
     args = parser.parse_args()
 
     started = time.perf_counter()
     trained_on = corpus_languages(args.run)
     with tempfile.TemporaryDirectory() as tmp:
         task = Path(tmp) / "ppl_bible"
-        texts = write_task(args.bible, task, args.verses, trained_on if args.only_trained else None)
-        print(f"{len(texts)} languages x {args.verses} verses from {args.bible}", file=sys.stderr)
+        texts = write_task(args.bible, task, args.verses, trained_on if args.only_trained else None, args.split)
+        print(f"{len(texts)} languages x {args.verses} verses ({args.split} split) from {args.bible}", file=sys.stderr)
         known = None
         if args.base_scores:
             earlier = json.loads(args.base_scores.read_text(encoding="utf-8"))
-            known = {"base": {label: score for label, score in earlier["scores"]["base"].items() if label in texts}}
+            if (earlier.get("split", "test"), earlier["verses"]) != (args.split, args.verses):
+                sys.exit(f"{args.base_scores}: scores of another split or verse count, not reusable here")
+            known = {
+                name: {label: score for label, score in earlier["scores"][name].items() if label in texts}
+                for name in args.reuse
+            }
         scores = score_models(args.run, task, args.threads, known)
     fertility = {name: tokens_per_char(args.run, name, texts) for name in ("base", "glot") if name in scores}
     labels = sorted(texts)
@@ -210,6 +233,7 @@ def main() -> None:
             {
                 "run": str(args.run),
                 "verses": args.verses,
+                "split": args.split,
                 "summaries": summaries,
                 "scores": scores,
                 "tokens_per_char": fertility,

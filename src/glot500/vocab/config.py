@@ -37,6 +37,10 @@ class VocabTrainConfig(StrictModel):
     head_only: bool = Field(False, description="only XLM-R's head languages (a base vocabulary)")
     head_weight: float = Field(1.0, ge=0, description="multiplies the sampling weight of head languages")
     character_coverage: float = Field(1.0, gt=0, le=1)
+    min_character_count: int = Field(
+        1, ge=1, description="unigram: characters seen fewer times in the sample get no piece and stay <unk> (a row "
+        "learnt from a handful of examples is confidently wrong on text that uses the character often)",
+    )  # fmt: skip
     byte_fallback: bool = False
     num_threads: int = Field(2, ge=1)
     input_sentence_size: int = Field(0, ge=0, description="SentencePiece reads at most this many lines (0: all)")

@@ -10,17 +10,60 @@ from __future__ import annotations
 import logging
 import shutil
 import tempfile
+from collections import Counter
 from collections.abc import Iterable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from glot500.core.errors import InputError
 from glot500.vocab.files import SPM_FILE_NAME
 
-__all__ = ["SPM_FILE_NAME", "load_spm_proto", "spm_to_hf_tokenizer", "train_spm"]
+__all__ = ["SPM_FILE_NAME", "RareCharacters", "load_spm_proto", "rare_characters", "spm_to_hf_tokenizer", "train_spm"]
 
 logger = logging.getLogger(__name__)
 
+SPACE_SYMBOL = "\u2581"  # SentencePiece's ▁, counted among the characters like any other
+
+
+@dataclass(frozen=True)
+class RareCharacters:
+    """Characters of a training file seen fewer than ``min_count`` times, and the coverage that leaves them out."""
+
+    min_count: int
+    characters: int  # distinct characters left out
+    occurrences: int  # their occurrences in the file
+    total: int  # all character occurrences SentencePiece counts (normalised, spaces as ▁)
+    coverage: float  # the character_coverage that keeps exactly the other characters (1.0: none left out)
+
+    def to_json(self) -> dict[str, Any]:
+        return {"min_count": self.min_count, "characters_left_out": self.characters,
+                "occurrences_left_out": self.occurrences, "characters_counted": self.total,
+                "character_coverage": self.coverage}  # fmt: skip
+
+
+def rare_characters(sample_file: Path, min_count: int, normalization: str = "nmt_nfkc") -> RareCharacters:
+    """Count characters as SentencePiece's trainer does and find the ``character_coverage`` leaving out the rare.
+
+    The trainer keeps characters from the most frequent down while the occurrences kept so far are below
+    ``coverage`` of all; the threshold is set halfway into the last kept character's count, so float
+    rounding cannot let one more in or keep one out.
+    """
+    import sentencepiece as spm
+
+    normalizer = spm.SentencePieceNormalizer(rule_name=normalization)
+    counts: Counter[str] = Counter()
+    with open(sample_file, encoding="utf-8") as handle:
+        for line in handle:
+            counts.update(normalizer.normalize(line.rstrip("\n")).replace(" ", SPACE_SYMBOL))
+    total = sum(counts.values())
+    kept = [count for count in counts.values() if count >= min_count]
+    left_out = len(counts) - len(kept)
+    if not left_out or not kept or not total:
+        return RareCharacters(min_count, 0, 0, total, 1.0)
+    kept_total = sum(kept)
+    coverage = (kept_total - min(kept) / 2) / total
+    return RareCharacters(min_count, left_out, total - kept_total, total, coverage)
 
 
 def train_spm(

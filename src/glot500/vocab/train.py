@@ -26,7 +26,7 @@ from glot500.core.manifest import write_manifest
 from glot500.vocab.config import VocabTrainConfig
 from glot500.vocab.family import DetectedTokenizer, TokenizerFamily, detect_tokenizer
 from glot500.vocab.files import read_json_file
-from glot500.vocab.spm import spm_to_hf_tokenizer, train_spm
+from glot500.vocab.spm import RareCharacters, rare_characters, spm_to_hf_tokenizer, train_spm
 
 logger = logging.getLogger(__name__)
 
@@ -89,6 +89,9 @@ def train_vocab(config: VocabTrainConfig) -> Path:
 
     started = time.perf_counter()
     family, base = training_family(config)
+    if config.min_character_count > 1 and family is not TokenizerFamily.UNIGRAM:
+        raise InputError(f"min_character_count: for unigram vocabularies only; a {family} vocabulary keeps every "
+                         "character (as bytes where no piece covers it)")  # fmt: skip
     languages = select_languages(config.corpus, config.languages, config.head_only)
     sample = sample_corpus(config.corpus, config.sample_size, config.alpha, config.seed, config.head_weight, languages)
     sampled = {label: len(chunks) for label, chunks in sample.items()}
@@ -102,8 +105,11 @@ def train_vocab(config: VocabTrainConfig) -> Path:
         sample_file = write_sample(sample, Path(tmp) / "sample.txt", shuffle_seed=config.seed)
         del sample  # the file is all the trainer needs; free the texts before training
         sampled_at = time.perf_counter()
+        rare = None
         if family is TokenizerFamily.UNIGRAM:
-            pieces = _train_unigram(config, vocab_size, sample_file, output)
+            rare = _rare_characters(config, sample_file)
+            coverage = min(config.character_coverage, rare.coverage) if rare else config.character_coverage
+            pieces = _train_unigram(config, vocab_size, coverage, sample_file, output)
         else:
             pieces = _train_bpe(config, vocab_size, family, base, sample_file, output)
         trained_at = time.perf_counter()
@@ -119,7 +125,8 @@ def train_vocab(config: VocabTrainConfig) -> Path:
         schema_version=TRAIN_SCHEMA_VERSION,
         config=config.model_dump(mode="json"),
         inputs={"corpus": str(config.corpus), "like": str(base.folder) if base else None},
-        counts={"pieces": pieces, "sampled_chunks": sampled, **({"sizing": sizing} if sizing else {})},
+        counts={"pieces": pieces, "sampled_chunks": sampled, **({"sizing": sizing} if sizing else {}),
+                **({"rare_characters": rare.to_json()} if rare else {})},  # fmt: skip
         seconds={"sample": round(sampled_at - started, 2), f"train_{trainer}": round(trained_at - sampled_at, 2),
                  "total": round(time.perf_counter() - started, 2)},
         family=str(family),
@@ -140,13 +147,26 @@ def nfc_sample(sample: dict[str, list[str]]) -> dict[str, list[str]]:
     return {label: [fast_nfc(text) for text in chunks] for label, chunks in sample.items()}
 
 
-def _train_unigram(config: VocabTrainConfig, vocab_size: int, sample_file: Path, output: Path) -> int:
+def _rare_characters(config: VocabTrainConfig, sample_file: Path) -> RareCharacters | None:
+    """With ``min_character_count`` > 1: the sample's rare characters, logged (they will stay ``<unk>``)."""
+    if config.min_character_count <= 1:
+        return None
+    rare = rare_characters(sample_file, config.min_character_count)
+    logger.info("min_character_count %d: %d characters seen fewer times get no piece (%d of %d character "
+                "occurrences of the sample, %.3f %%); they stay <unk>", rare.min_count, rare.characters,
+                rare.occurrences, rare.total, 100 * rare.occurrences / max(rare.total, 1))  # fmt: skip
+    return rare
+
+
+def _train_unigram(
+    config: VocabTrainConfig, vocab_size: int, coverage: float, sample_file: Path, output: Path
+) -> int:  # fmt: skip
     try:
         model_file = train_spm(
             sample_file,
             sample_file.with_name("spm"),
             vocab_size=vocab_size,
-            character_coverage=config.character_coverage,
+            character_coverage=coverage,
             byte_fallback=config.byte_fallback,
             num_threads=config.num_threads,
             input_sentence_size=config.input_sentence_size,
