@@ -60,6 +60,14 @@ def test_the_coverage_keeps_exactly_the_characters_seen_often_enough(tmp_path):
     assert (rare.characters, rare.occurrences, rare.total) == (2, 8, 38)  # c (2) and ▁ (6) left out
     assert 30 / 38 > rare.coverage > 20 / 38  # b is the last kept: the threshold falls inside its count
     assert rare_characters(sample, 1).coverage == 1.0
+    everything = rare_characters(sample, 100)
+    assert everything.occurrences == everything.total == 38  # train_vocab refuses this with one line
+
+
+def test_a_threshold_above_every_character_is_refused(tmp_path):
+    _corpus(tmp_path / "corpus")
+    with pytest.raises(InputError, match="every character of the sample"):
+        train_vocab(_config(tmp_path, "none", min_character_count=100_000))
 
 
 def test_byte_level_vocabularies_refuse_the_option(tmp_path):

@@ -31,6 +31,9 @@ def train(
     like: Path | None = typer.Option(None, "--like", help="Base tokenizer folder: train in its family and pipeline."),
     family: str | None = typer.Option(None, "--family", help="unigram, bpe-byte-fallback or byte-level-bpe (no base)."),
     min_frequency: int | None = typer.Option(None, "--min-frequency", help="BPE: fewer sightings never merge (2)."),
+    min_character_count: int | None = typer.Option(
+        None, "--min-character-count", help="Unigram: characters seen fewer times get no piece, stay <unk> (1)."
+    ),
 ) -> None:
     """Learn new pieces on an alpha-sampled corpus: SentencePiece unigram (XLM-R ids), or BPE like --like BASE."""
     from glot500.core.config import load_yaml, validate_config
@@ -42,7 +45,7 @@ def train(
         "output": output, "alpha": alpha, "sample_size": sample_size,
         "seed": seed, "languages": languages or None, "head_only": head_only, "byte_fallback": byte_fallback,
         "num_threads": threads, "keep_sample": keep_sample, "like": like, "family": family,
-        "min_frequency": min_frequency,
+        "min_frequency": min_frequency, "min_character_count": min_character_count,
     }  # fmt: skip
     data = load_yaml(config) if config else {}
     data.update({key: value for key, value in flags.items() if value is not None})

@@ -17,14 +17,12 @@ from pathlib import Path
 from typing import Any
 
 from glot500.core.errors import InputError
+from glot500.languages.scripts import SPIECE_UNDERLINE
 from glot500.vocab.files import SPM_FILE_NAME
 
 __all__ = ["SPM_FILE_NAME", "RareCharacters", "load_spm_proto", "rare_characters", "spm_to_hf_tokenizer", "train_spm"]
 
 logger = logging.getLogger(__name__)
-
-SPACE_SYMBOL = "\u2581"  # SentencePiece's ▁, counted among the characters like any other
-
 
 @dataclass(frozen=True)
 class RareCharacters:
@@ -55,11 +53,13 @@ def rare_characters(sample_file: Path, min_count: int, normalization: str = "nmt
     counts: Counter[str] = Counter()
     with open(sample_file, encoding="utf-8") as handle:
         for line in handle:
-            counts.update(normalizer.normalize(line.rstrip("\n")).replace(" ", SPACE_SYMBOL))
+            counts.update(normalizer.normalize(line.rstrip("\n")).replace(" ", SPIECE_UNDERLINE))  # ▁ counts too
     total = sum(counts.values())
     kept = [count for count in counts.values() if count >= min_count]
     left_out = len(counts) - len(kept)
-    if not left_out or not kept or not total:
+    if not kept:  # every character is rare: no coverage keeps none, the caller says so
+        return RareCharacters(min_count, left_out, total, total, 1.0)
+    if not left_out:
         return RareCharacters(min_count, 0, 0, total, 1.0)
     kept_total = sum(kept)
     coverage = (kept_total - min(kept) / 2) / total

@@ -152,6 +152,9 @@ def _rare_characters(config: VocabTrainConfig, sample_file: Path) -> RareCharact
     if config.min_character_count <= 1:
         return None
     rare = rare_characters(sample_file, config.min_character_count)
+    if rare.total and rare.occurrences == rare.total:
+        raise InputError(f"{config.corpus}: min_character_count {rare.min_count}: every character of the sample is "
+                         "seen fewer times; lower it")  # fmt: skip
     logger.info("min_character_count %d: %d characters seen fewer times get no piece (%d of %d character "
                 "occurrences of the sample, %.3f %%); they stay <unk>", rare.min_count, rare.characters,
                 rare.occurrences, rare.total, 100 * rare.occurrences / max(rare.total, 1))  # fmt: skip
