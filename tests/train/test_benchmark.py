@@ -21,3 +21,16 @@ def test_benchmark_ci_mode_prints_both_sides_and_the_ratio():
     assert re.search(r"HF XLMRobertaForMaskedLM \+ labels \(sdpa\):\s+[\d,]+ tokens/s", done.stdout)
     assert re.search(r"glot500 masked-only objective:\s+[\d,]+ tokens/s", done.stdout)
     assert re.search(r"ratio: \d+\.\d\dx", done.stdout)
+
+
+@pytest.mark.slow
+def test_cpu_attention_benchmark_prints_both_kernels_and_the_ratio():
+    script = SCRIPT.with_name("cpu_attention.py")
+    done = subprocess.run(
+        [sys.executable, str(script), "--ci", "--threads", "1", "--rounds", "1"], capture_output=True, text=True,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert re.search(r"sdpa\s+[\d,]+ tokens/s", done.stdout)
+    assert re.search(r"eager\s+[\d,]+ tokens/s", done.stdout)
+    assert re.search(r"ratio eager / sdpa: \d+\.\d\dx", done.stdout)
