@@ -27,7 +27,9 @@ def test_benchmark_ci_mode_prints_both_sides_and_the_ratio():
 def test_cpu_attention_benchmark_prints_both_kernels_and_the_ratio():
     script = SCRIPT.with_name("cpu_attention.py")
     done = subprocess.run(
-        [sys.executable, str(script), "--ci", "--threads", "1", "--rounds", "1"], capture_output=True, text=True,
+        [sys.executable, str(script), "--ci", "--threads", "1", "--rounds", "1"],
+        capture_output=True,
+        text=True,
         timeout=300,
     )
     assert done.returncode == 0, done.stderr[-2000:]
