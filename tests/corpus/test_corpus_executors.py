@@ -110,10 +110,13 @@ def test_frozen_gc_is_opt_in_and_leaves_a_frozen_process_alone(monkeypatch: pyte
     gc.freeze()  # the application froze its own objects: they stay frozen after the build
     try:
         frozen = gc.get_freeze_count()
+        # A frozen object freed by its reference count leaves the permanent generation, so the count may fall by
+        # a few meanwhile; what must not happen is new objects frozen (a rise) or the freeze undone (a drop to 0).
         with frozen_gc() as refreeze:
+            made_later = [[] for _ in range(1000)]
             refreeze()
-            assert gc.get_freeze_count() == frozen
-        assert gc.get_freeze_count() == frozen
+            assert frozen - 100 < gc.get_freeze_count() <= frozen, len(made_later)
+        assert frozen - 100 < gc.get_freeze_count() <= frozen
     finally:
         gc.unfreeze()
 
