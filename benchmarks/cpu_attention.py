@@ -19,9 +19,8 @@ import argparse
 import statistics
 
 import torch
-from train_throughput import Setting, make_batch, time_steps
+from train_throughput import Setting, build_model, make_batch, time_steps
 
-from glot500.model.tiny import tiny_config
 from glot500.train.modeling import MaskedLMObjective
 
 DEMO = Setting(vocab=17_024, hidden=96, layers=3, heads=3, intermediate=192, seq_len=128, batch=16, warmup=3,
@@ -30,22 +29,8 @@ CI = Setting(vocab=2_000, hidden=32, layers=1, heads=2, intermediate=64, seq_len
 SIDES = ("sdpa", "eager")  # the baseline first
 
 
-def build_model(setting: Setting, attn: str, dropout: float):
-    from transformers import XLMRobertaForMaskedLM
-
-    config = tiny_config(setting.vocab, hidden_size=setting.hidden, num_layers=setting.layers,
-                         num_heads=setting.heads, intermediate_size=setting.intermediate,
-                         max_position_embeddings=setting.seq_len + 2)  # fmt: skip
-    # with attention dropout sdpa cannot use the flash kernel at all, so the demo's no-dropout is the default
-    config.hidden_dropout_prob = config.attention_probs_dropout_prob = dropout
-    torch.manual_seed(0)
-    model = XLMRobertaForMaskedLM(config).train()
-    model.set_attn_implementation(attn)
-    return model
-
-
 def tokens_per_second(attn: str, setting: Setting, batch: dict, bf16: bool, dropout: float) -> float:
-    model = build_model(setting, attn, dropout)
+    model = build_model(setting, torch.device("cpu"), attn, dropout=dropout)
     objective = MaskedLMObjective(model)
     optimizer = torch.optim.AdamW(model.parameters(), lr=1e-3)
 
@@ -65,6 +50,7 @@ def main() -> None:
     parser.add_argument("--fp32", action="store_true", help="no bf16 autocast")
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--threads", type=int, default=2)
+    # with attention dropout sdpa cannot use the flash kernel at all, so the demo's no-dropout is the default
     parser.add_argument("--dropout", type=float, default=0.0, help="hidden and attention dropout (the demo's: 0)")
     args = parser.parse_args()
     torch.set_num_threads(args.threads)

@@ -110,7 +110,8 @@ def make_batch(setting: Setting, seed: int = 0) -> dict[str, torch.Tensor]:
             "labels": flat_labels, "hf_labels": hf_labels}  # fmt: skip
 
 
-def build_model(setting: Setting, device: torch.device, attn: str, causal: bool = False):
+def build_model(setting: Setting, device: torch.device, attn: str, causal: bool = False, dropout: float | None = None):
+    """A fresh model of ``setting``'s shape (seed 0); ``dropout`` overrides the encoder's hidden and attention dropout."""
     from transformers import XLMRobertaForMaskedLM
 
     if causal:
@@ -128,6 +129,8 @@ def build_model(setting: Setting, device: torch.device, attn: str, causal: bool 
     config = tiny_config(setting.vocab, hidden_size=setting.hidden, num_layers=setting.layers,
                          num_heads=setting.heads, intermediate_size=setting.intermediate,
                          max_position_embeddings=setting.seq_len + 2)  # fmt: skip
+    if dropout is not None:
+        config.hidden_dropout_prob = config.attention_probs_dropout_prob = dropout
     torch.manual_seed(0)
     model = XLMRobertaForMaskedLM(config).to(device).train()
     model.set_attn_implementation(attn)

@@ -24,6 +24,11 @@ __all__ = ["SPM_FILE_NAME", "RareCharacters", "load_spm_proto", "rare_characters
 
 logger = logging.getLogger(__name__)
 
+# SentencePiece's default normalisation; the trainer is given it by name so that rare_characters, which must
+# count characters exactly as the trainer does, cannot drift from it.
+NORMALIZATION = "nmt_nfkc"
+
+
 @dataclass(frozen=True)
 class RareCharacters:
     """Characters of a training file seen fewer than ``min_count`` times, and the coverage that leaves them out."""
@@ -40,7 +45,7 @@ class RareCharacters:
                 "character_coverage": self.coverage}  # fmt: skip
 
 
-def rare_characters(sample_file: Path, min_count: int, normalization: str = "nmt_nfkc") -> RareCharacters:
+def rare_characters(sample_file: Path, min_count: int) -> RareCharacters:
     """Count characters as SentencePiece's trainer does and find the ``character_coverage`` leaving out the rare.
 
     The trainer keeps characters from the most frequent down while the occurrences kept so far are below
@@ -49,7 +54,7 @@ def rare_characters(sample_file: Path, min_count: int, normalization: str = "nmt
     """
     import sentencepiece as spm
 
-    normalizer = spm.SentencePieceNormalizer(rule_name=normalization)
+    normalizer = spm.SentencePieceNormalizer(rule_name=NORMALIZATION)
     counts: Counter[str] = Counter()
     with open(sample_file, encoding="utf-8") as handle:
         for line in handle:
@@ -101,6 +106,7 @@ def train_spm(
             model_prefix=str(out_prefix),
             vocab_size=vocab_size,
             model_type=model_type,
+            normalization_rule_name=NORMALIZATION,
             character_coverage=character_coverage,
             byte_fallback=byte_fallback,
             num_threads=num_threads,
